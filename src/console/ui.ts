@@ -52,6 +52,28 @@ export function clearingOutcome(set: (value: string) => void, clearOutcome: () =
 }
 
 /**
+ * For a button that sends the keyboard's focus elsewhere on the page (Kill…, Try, History): `sent`
+ * remembers it, and `back` (Close, or Escape where the focus went: `onKeyDown`) returns the focus to it.
+ */
+export function useFocusReturn(): { sent(): void; back(): void; onKeyDown(event: KeyboardEvent): void } {
+  const opener = useRef<HTMLElement | null>(null);
+  const back = () => {
+    const button = opener.current;
+    opener.current = null;
+    if (button?.isConnected) button.focus();
+  };
+  return {
+    sent: () => {
+      opener.current = document.activeElement instanceof HTMLElement ? document.activeElement : null;
+    },
+    back,
+    onKeyDown: (event) => {
+      if (event.key === 'Escape' && opener.current) back();
+    },
+  };
+}
+
+/**
  * A short text a client chose (an auth ID, a role, a client ID) on one line, cut with an ellipsis
  * where it is longer than its column: then whole on hover (title) and, for the keyboard, on focus
  * (it takes focus only when cut). A screen reader reads it whole either way.

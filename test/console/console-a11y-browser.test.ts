@@ -193,4 +193,23 @@ describe('the console checked by axe-core (headless Chromium)', { skip: skipWith
     assert.deepEqual(live, ['Tapping chat.room1 (exact)']);
     await page.close();
   });
+
+  it('sends the focus from Kill… and Try to their form, and back to the button with Escape', async () => {
+    const page = await chromium.context.newPage();
+    await signedIn(page);
+    const isFocused = (locator: ReturnType<Page['getByRole']>) => locator.evaluate((element) => element === document.activeElement);
+    for (const { view, button, field } of [
+      { view: 'Sessions', button: `Kill session ${visitor.session.id}`, field: 'Reason' },
+      { view: 'Procedures', button: 'Try com.example.echo', field: 'Arguments' },
+    ]) {
+      await page.getByRole('link', { name: view }).click();
+      const opener = page.getByRole('button', { name: button });
+      await opener.focus();
+      await page.keyboard.press('Enter');
+      assert.equal(await isFocused(page.getByLabel(field, { exact: true })), true, `${view}: ${button} sends the focus to ${field}`);
+      await page.keyboard.press('Escape');
+      assert.equal(await isFocused(opener), true, `${view}: Escape gives the focus back to ${button}`);
+    }
+    await page.close();
+  });
 });

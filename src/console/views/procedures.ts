@@ -7,7 +7,7 @@ import { readJsonField } from '../json-field.js';
 import { tooLargeToSend } from '../message-size.js';
 import { useLoad } from '../live.js';
 import { cutText, shownJson, visible } from '../shown-text.js';
-import { ErrorText, JsonField } from '../ui.js';
+import { ErrorText, JsonField, useFocusReturn } from '../ui.js';
 import { listing, NodeBar, NodeCell, NodeHeader, rowKey, Truncated, useNodeFilter } from './listing.js';
 
 interface RegistrationRow {
@@ -36,6 +36,7 @@ interface CallState {
 export function Procedures({ session, changes, maxMessageBytes }: { session: Session; changes: number; maxMessageBytes: number }) {
   const registrations = useLoad(() => listing<RegistrationRow>(session, 'junction.registration.list'), changes);
   const [procedure, setProcedure] = useState('');
+  const focus = useFocusReturn();
   const { node, setNode, rows } = useNodeFilter(registrations.data);
   return html`<section aria-labelledby="procedures-title">
     <h2 id="procedures-title">Procedures <span class="count">${registrations.data?.total ?? ''}</span></h2>
@@ -47,18 +48,27 @@ export function Procedures({ session, changes, maxMessageBytes }: { session: Ses
         <tbody>
           ${rows.map((row) => html`<tr key=${rowKey(row, row.id)}>
             <td class="wrap">${visible(row.uri)}</td><${NodeCell} list=${registrations.data} row=${row} /><td>${row.match}</td><td>${row.invoke}</td><td class="list">${row.callees.join(', ')}</td>
-            <td><button type="button" class="small" aria-label=${`Try ${row.uri}`} onClick=${() => { setProcedure(row.uri); document.getElementById('call-args')?.focus(); }}>Try</button></td>
+            <td><button type="button" class="small" aria-label=${`Try ${row.uri}`} onClick=${() => { setProcedure(row.uri); focus.sent(); document.getElementById('call-args')?.focus(); }}>Try</button></td>
           </tr>`)}
         </tbody>
       </table>
     </div>
     ${rows.length === 0 && !registrations.loading ? html`<p class="note">No registrations.</p>` : null}
     <${Truncated} list=${registrations.data} />
-    <${CallTester} session=${session} procedure=${procedure} setProcedure=${setProcedure} maxMessageBytes=${maxMessageBytes} />
+    <${CallTester} session=${session} procedure=${procedure} setProcedure=${setProcedure} maxMessageBytes=${maxMessageBytes} onKeyDown=${focus.onKeyDown} />
   </section>`;
 }
 
-function CallTester({ session, procedure, setProcedure, maxMessageBytes }: { session: Session; procedure: string; setProcedure(value: string): void; maxMessageBytes: number }) {
+interface CallTesterProps {
+  session: Session;
+  procedure: string;
+  setProcedure(value: string): void;
+  maxMessageBytes: number;
+  /** Escape in the form: back to the Try button that filled it. */
+  onKeyDown(event: KeyboardEvent): void;
+}
+
+function CallTester({ session, procedure, setProcedure, maxMessageBytes, onKeyDown }: CallTesterProps) {
   const [args, setArgs] = useState('');
   const [kwargs, setKwargs] = useState('');
   const [timeout, setTimeoutMs] = useState('');
@@ -104,7 +114,7 @@ function CallTester({ session, procedure, setProcedure, maxMessageBytes }: { ses
     }
   };
 
-  return html`<form class="panel" onSubmit=${start} aria-labelledby="call-title">
+  return html`<form class="panel" onSubmit=${start} onKeyDown=${onKeyDown} aria-labelledby="call-title">
     <h3 id="call-title">Call tester</h3>
     <div class="field"><label for="call-procedure">Procedure</label>
       <input id="call-procedure" required placeholder="com.example.add" value=${procedure} onInput=${(e: Event) => setProcedure((e.target as HTMLInputElement).value)} /></div>

@@ -9,7 +9,7 @@ import type { Session } from '../../client/session.js';
 import { useLoad } from '../live.js';
 import { visible } from '../shown-text.js';
 import { transportText, type SessionTransport } from '../transport-text.js';
-import { clearingOutcome, Cut, ErrorText, formatTime } from '../ui.js';
+import { clearingOutcome, Cut, ErrorText, formatTime, useFocusReturn } from '../ui.js';
 import { listing, NodeBar, NodeCell, NodeHeader, Truncated, useNodeFilter } from './listing.js';
 
 interface SessionRow {
@@ -43,6 +43,7 @@ export function Sessions({ session, changes }: { session: Session; changes: numb
   const editTarget = clearingOutcome(setTarget, clearOutcome);
   const editReason = clearingOutcome(setReason, clearOutcome);
   const editMessage = clearingOutcome(setMessage, clearOutcome);
+  const focus = useFocusReturn();
 
   const kill = async (event: Event) => {
     event.preventDefault();
@@ -60,7 +61,7 @@ export function Sessions({ session, changes }: { session: Session; changes: numb
   // Beside the ID rather than in a last column: a laptop's screen shows it without scrolling the table sideways.
   const killOrOwn = (id: number) => id === session.id ? html`<span class="tag">this console</span>`
     : html`<button type="button" class="small" aria-label=${`Kill session ${id}`}
-        onClick=${() => { editTarget(String(id)); document.getElementById('kill-reason')?.focus(); }}>Kill…</button>`;
+        onClick=${() => { editTarget(String(id)); focus.sent(); document.getElementById('kill-reason')?.focus(); }}>Kill…</button>`;
   const { node, setNode, rows } = useNodeFilter(sessions.data);
   return html`<section aria-labelledby="sessions-title">
     <h2 id="sessions-title">Sessions <span class="count">${sessions.data?.total ?? ''}</span></h2>
@@ -86,7 +87,7 @@ export function Sessions({ session, changes }: { session: Session; changes: numb
     </div>
     ${rows.length === 0 && !sessions.loading ? html`<p class="note">No sessions.</p>` : null}
     <${Truncated} list=${sessions.data} />
-    <form class="panel" onSubmit=${kill} aria-labelledby="kill-title">
+    <form class="panel" onSubmit=${kill} onKeyDown=${focus.onKeyDown} aria-labelledby="kill-title">
       <h3 id="kill-title">Kill a session</h3>
       <div class="row">
         <div class="field"><label for="kill-session">Session ID</label>

@@ -9,7 +9,7 @@ import { tooLargeToSend } from '../message-size.js';
 import { useLoad } from '../live.js';
 import { MAX_PAYLOAD_CHARS, TapBuffer, tapEvent, type TapEvent } from '../tap-buffer.js';
 import { shownJson, visible } from '../shown-text.js';
-import { clearingOutcome, ErrorText, JsonField } from '../ui.js';
+import { clearingOutcome, ErrorText, JsonField, useFocusReturn } from '../ui.js';
 import { listing, NodeBar, NodeCell, NodeHeader, rowKey, Truncated, useNodeFilter } from './listing.js';
 
 interface SubscriptionRow {
@@ -44,18 +44,18 @@ export function Topics({ session, changes, maxMessageBytes }: { session: Session
   // The events' JSON is written once, when the panel opens, not at every redraw of the list.
   const [history, setHistory] = useState<{ title: string; json?: string; note?: string; error?: unknown } | undefined>(undefined);
   // The panel takes the keyboard's focus when it opens, and gives it back to the button that opened it when it closes (Close or Escape).
-  const opener = useRef<HTMLElement | null>(null);
+  const focus = useFocusReturn();
   const panelTitle = useRef<HTMLHeadingElement>(null);
   useEffect(() => {
     if (history) panelTitle.current?.focus();
   }, [history?.title]);
   const openPanel = (panel: NonNullable<typeof history>) => {
-    opener.current = document.activeElement as HTMLElement | null;
+    focus.sent();
     setHistory(panel);
   };
   const closePanel = () => {
     setHistory(undefined);
-    opener.current?.focus();
+    focus.back();
   };
 
   const showHistory = async (row: SubscriptionRow) => {
