@@ -1,5 +1,6 @@
 /** Small pieces every view uses: error text, JSON fields with validation at the field, formatting. */
 import { html } from 'htm/preact';
+import type { ComponentChildren } from 'preact';
 import { useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { WampError } from '../client/errors.js';
 import { readJsonField, type JsonFieldKind } from './json-field.js';
@@ -71,6 +72,26 @@ export function useFocusReturn(): { sent(): void; back(): void; onKeyDown(event:
       if (event.key === 'Escape' && opener.current) back();
     },
   };
+}
+
+/**
+ * A table's frame. Where the screen is narrower than the table (a phone) the frame scrolls
+ * sideways, and then takes the keyboard's focus (the arrow keys scroll it) as a region named `label`.
+ */
+export function TableFrame({ label, class: extra, children }: { label: string; class?: string; children: ComponentChildren }) {
+  const frame = useRef<HTMLDivElement>(null);
+  const [scrolls, setScrolls] = useState(false);
+  useLayoutEffect(() => {
+    const element = frame.current!;
+    const measure = () => setScrolls(element.scrollWidth > element.clientWidth);
+    measure();
+    // The frame's width follows the window's, the table's its rows.
+    const observer = new ResizeObserver(measure);
+    observer.observe(element);
+    if (element.firstElementChild) observer.observe(element.firstElementChild);
+    return () => observer.disconnect();
+  }, []);
+  return html`<div ref=${frame} class=${extra ? `table-wrap ${extra}` : 'table-wrap'} ...${scrolls ? { tabindex: 0, role: 'region', 'aria-label': label } : {}}>${children}</div>`;
 }
 
 /**

@@ -1,40 +1,21 @@
 /**
  * The console as a keyboard-only and screen-reader user meets it, in headless Chromium: axe-core
  * (WCAG 2.1 A and AA rules) finds nothing on the sign-in form and on every view with its panels
- * open, in light and dark mode.
+ * open, in light and dark mode, and no live region holds a list or JSON; the Tab key moves in
+ * document order with the focus always showing, and to the view a link opens; History, Kill… and
+ * Try send the focus to their panel or form and Escape gives it back; the tap announces whether it
+ * taps, not its counts.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import { openAutobahn, type OpenSession } from '../support/autobahn.js';
 import { launchChromium, skipWithoutChromium, type LaunchedChromium } from '../support/chromium.js';
 import { forwardedTopic, operator, startConsoleNode, type ConsoleNode } from './fixture.js';
+import { accessibilityProblems } from './page-checks.js';
 
 /** Events tapped, and progressive results of a call: enough to scroll their lists. */
 const tappedEvents = 40;
-const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-
-interface Violation { id: string; help: string; nodes: { target: unknown[] }[] }
-
-/** Live regions (read out as they change) that hold a list or a JSON block: a screen reader would read it all, at every change. */
-function chattyLiveRegions(page: Page): Promise<string[]> {
-  return page.evaluate(() => [...document.querySelectorAll('[aria-live]:not([aria-live="off"]), [role="status"], [role="alert"], [role="log"]')]
-    .filter((region) => region.querySelector('ol, ul, pre'))
-    .map((region) => `live region ${region.outerHTML.slice(0, 80)} holds a list or a JSON block`));
-}
-
-/** axe-core's violations on the page as it is now: "rule: help (selectors)". */
-async function violations(page: Page): Promise<string[]> {
-  // Evaluated over DevTools, not as a page script: the console's Content-Security-Policy stays as served.
-  if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(axeSource);
-  const found = await page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run(context: Document, options: unknown): Promise<{ violations: Violation[] }> } }).axe;
-    return (await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] } })).violations;
-  });
-  return found.map((violation) => `${violation.id}: ${violation.help} (${violation.nodes.slice(0, 3).map((node) => JSON.stringify(node.target)).join(', ')})`);
-}
 
 describe('the console checked by axe-core (headless Chromium)', { skip: skipWithoutChromium, timeout: 180_000 }, () => {
   let running: ConsoleNode;
@@ -71,7 +52,7 @@ describe('the console checked by axe-core (headless Chromium)', { skip: skipWith
       await page.emulateMedia({ colorScheme });
       await page.setViewportSize({ width: 1280, height: 800 });
       const found: string[] = [];
-      const check = async (where: string) => found.push(...[...await violations(page), ...await chattyLiveRegions(page)].map((text) => `${where}: ${text}`));
+      const check = async (where: string) => found.push(...(await accessibilityProblems(page)).map((text) => `${where}: ${text}`));
 
       await page.goto(`${running.base}/console`);
       await page.getByLabel('Sign-in method').selectOption({ label: 'Ticket' });
@@ -210,6 +191,23 @@ describe('the console checked by axe-core (headless Chromium)', { skip: skipWith
       await page.keyboard.press('Escape');
       assert.equal(await isFocused(opener), true, `${view}: Escape gives the focus back to ${button}`);
     }
+    await page.close();
+  });
+
+  it("lets the keyboard scroll a table that is wider than a phone's screen, and only then", async () => {
+    const page = await chromium.context.newPage();
+    await signedIn(page);
+    await page.getByRole('link', { name: 'Sessions' }).click();
+    await page.locator(`tr[data-session="${visitor.session.id}"]`).waitFor();
+    assert.equal(await page.getByRole('region', { name: 'Sessions table' }).count(), 0, 'at 1280 px the table fits: no stop for it');
+    await page.setViewportSize({ width: 390, height: 844 });
+    const frame = page.getByRole('region', { name: 'Sessions table' });
+    await frame.waitFor();
+    assert.equal(await frame.getAttribute('tabindex'), '0');
+    await frame.focus();
+    await page.keyboard.press('ArrowRight');
+    await page.waitForFunction(() => document.querySelector('.table-wrap')!.scrollLeft > 0);
+    assert.deepEqual(await accessibilityProblems(page), []);
     await page.close();
   });
 });

@@ -11,6 +11,7 @@ import { connect } from '../../src/client/index.js';
 import type { Session } from '../../src/client/session.js';
 import { launchChromium, skipWithoutChromium, type LaunchedChromium } from '../support/chromium.js';
 import { operator, startConsoleNode, type ConsoleNode } from './fixture.js';
+import { sideways } from './page-checks.js';
 
 /** A URI as long as a client may well name one: many dotted components, no space to break at. */
 const longUri = (prefix: string, i: number) => `${prefix}.${'segment'.repeat(12)}.${'component_without_a_break_'.repeat(6)}${i}`;
@@ -71,16 +72,6 @@ describe('the console at 1280x800 with long URIs and many rows (headless Chromiu
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.locator('[data-who]').waitFor();
     return page;
-  }
-
-  /** What scrolls sideways: the page, and each table frame wider inside than out. */
-  function sideways(page: Page) {
-    return page.evaluate(() => {
-      const scrolling = document.scrollingElement!;
-      const frames = [...document.querySelectorAll('.table-wrap')].filter((frame) => frame.scrollWidth > frame.clientWidth)
-        .map((frame) => `${frame.scrollWidth} > ${frame.clientWidth}`);
-      return { page: { scrollWidth: scrolling.scrollWidth, clientWidth: scrolling.clientWidth }, frames };
-    });
   }
 
   const views = [

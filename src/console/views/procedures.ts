@@ -7,7 +7,7 @@ import { readJsonField } from '../json-field.js';
 import { tooLargeToSend } from '../message-size.js';
 import { useLoad } from '../live.js';
 import { cutText, shownJson, visible } from '../shown-text.js';
-import { ErrorText, JsonField, useFocusReturn } from '../ui.js';
+import { ErrorText, JsonField, TableFrame, useFocusReturn } from '../ui.js';
 import { listing, NodeBar, NodeCell, NodeHeader, rowKey, Truncated, useNodeFilter } from './listing.js';
 
 interface RegistrationRow {
@@ -42,8 +42,8 @@ export function Procedures({ session, changes, maxMessageBytes }: { session: Ses
     <h2 id="procedures-title">Procedures <span class="count">${registrations.data?.total ?? ''}</span></h2>
     <${ErrorText} error=${registrations.error} />
     <${NodeBar} id="procedures-node" list=${registrations.data} node=${node} setNode=${setNode} />
-    <div class="table-wrap">
-      <table>
+    <${TableFrame} label="Registrations table">
+      <table aria-label="Registrations">
         <thead><tr><th scope="col">Procedure</th><${NodeHeader} list=${registrations.data} /><th scope="col">Match</th><th scope="col">Invoke</th><th scope="col">Callees</th><th scope="col"><span class="sr-only">Actions</span></th></tr></thead>
         <tbody>
           ${rows.map((row) => html`<tr key=${rowKey(row, row.id)}>
@@ -52,7 +52,7 @@ export function Procedures({ session, changes, maxMessageBytes }: { session: Ses
           </tr>`)}
         </tbody>
       </table>
-    </div>
+    <//>
     ${rows.length === 0 && !registrations.loading ? html`<p class="note">No registrations.</p>` : null}
     <${Truncated} list=${registrations.data} />
     <${CallTester} session=${session} procedure=${procedure} setProcedure=${setProcedure} maxMessageBytes=${maxMessageBytes} onKeyDown=${focus.onKeyDown} />

@@ -9,7 +9,7 @@ import type { Session } from '../../client/session.js';
 import { useLoad } from '../live.js';
 import { visible } from '../shown-text.js';
 import { transportText, type SessionTransport } from '../transport-text.js';
-import { clearingOutcome, Cut, ErrorText, formatTime, useFocusReturn } from '../ui.js';
+import { clearingOutcome, Cut, ErrorText, formatTime, TableFrame, useFocusReturn } from '../ui.js';
 import { listing, NodeBar, NodeCell, NodeHeader, Truncated, useNodeFilter } from './listing.js';
 
 interface SessionRow {
@@ -67,8 +67,8 @@ export function Sessions({ session, changes }: { session: Session; changes: numb
     <h2 id="sessions-title">Sessions <span class="count">${sessions.data?.total ?? ''}</span></h2>
     <${ErrorText} error=${sessions.error} />
     <${NodeBar} id="sessions-node" list=${sessions.data} node=${node} setNode=${setNode} />
-    <div class="table-wrap">
-      <table>
+    <${TableFrame} label="Sessions table">
+      <table aria-label="Sessions">
         <thead><tr>
           <th scope="col">ID</th><${NodeHeader} list=${sessions.data} /><th scope="col">Auth ID · role · method</th>
           <th scope="col">Transport · remote address</th><th scope="col">Joined</th>
@@ -84,7 +84,7 @@ export function Sessions({ session, changes }: { session: Session; changes: numb
           </tr>`)}
         </tbody>
       </table>
-    </div>
+    <//>
     ${rows.length === 0 && !sessions.loading ? html`<p class="note">No sessions.</p>` : null}
     <${Truncated} list=${sessions.data} />
     <form class="panel" onSubmit=${kill} onKeyDown=${focus.onKeyDown} aria-labelledby="kill-title">

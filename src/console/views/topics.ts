@@ -9,7 +9,7 @@ import { tooLargeToSend } from '../message-size.js';
 import { useLoad } from '../live.js';
 import { MAX_PAYLOAD_CHARS, TapBuffer, tapEvent, type TapEvent } from '../tap-buffer.js';
 import { shownJson, visible } from '../shown-text.js';
-import { clearingOutcome, ErrorText, JsonField, useFocusReturn } from '../ui.js';
+import { clearingOutcome, ErrorText, JsonField, TableFrame, useFocusReturn } from '../ui.js';
 import { listing, NodeBar, NodeCell, NodeHeader, rowKey, Truncated, useNodeFilter } from './listing.js';
 
 interface SubscriptionRow {
@@ -97,8 +97,8 @@ export function Topics({ session, changes, maxMessageBytes }: { session: Session
     <h2 id="topics-title">Topics <span class="count">${subscriptions.data?.total ?? ''}</span></h2>
     <${ErrorText} error=${subscriptions.error} />
     <${NodeBar} id="topics-node" list=${subscriptions.data} node=${node} setNode=${setNode} />
-    <div class="table-wrap">
-      <table>
+    <${TableFrame} label="Subscriptions table">
+      <table aria-label="Subscriptions">
         <thead><tr><th scope="col">Topic</th><${NodeHeader} list=${subscriptions.data} /><th scope="col">Match</th><th scope="col">Subscribers</th>
           <th scope="col">Retained</th><th scope="col">History</th><th scope="col"><span class="sr-only">Actions</span></th></tr></thead>
         <tbody>
@@ -110,7 +110,7 @@ export function Topics({ session, changes, maxMessageBytes }: { session: Session
           </tr>`)}
         </tbody>
       </table>
-    </div>
+    <//>
     ${rows.length === 0 && !subscriptions.loading ? html`<p class="note">No subscriptions.</p>` : null}
     <${Truncated} list=${subscriptions.data} />
     ${history ? html`<div class="panel" role="region" aria-label=${history.title} onKeyDown=${(e: KeyboardEvent) => { if (e.key === 'Escape') closePanel(); }}>
