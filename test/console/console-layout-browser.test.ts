@@ -16,6 +16,9 @@ import { sideways } from './page-checks.js';
 /** A URI as long as a client may well name one: many dotted components, no space to break at. */
 const longUri = (prefix: string, i: number) => `${prefix}.${'segment'.repeat(12)}.${'component_without_a_break_'.repeat(6)}${i}`;
 const longAuthid = `operator-${'with-a-very-long-name-'.repeat(12)}`;
+const longRole = `operator-${'role'.repeat(40)}`;
+/** A WebSocket path of the node's, named long: the Sessions view names a session's door by it. */
+const longPath = `/ws-${'door'.repeat(40)}`;
 const longTicket = 'long-authid-ticket-3f';
 /** Sessions sharing one registration (invoke roundrobin): its Callees cell lists every one. */
 const sharingCallees = 12;
@@ -29,7 +32,11 @@ describe('the console at 1280x800 with long URIs and many rows (headless Chromiu
   before(async () => {
     running = await startConsoleNode((config) => {
       const consolePath = config.listeners[0]!.paths['/console'] as { auth: { ticket: { principals: Record<string, { ticket: string; role: string }> } } };
-      consolePath.auth.ticket.principals[longAuthid] = { ticket: longTicket, role: 'operator' };
+      consolePath.auth.ticket.principals[longAuthid] = { ticket: longTicket, role: longRole };
+      const realm = config.realms[0]!;
+      realm.roles.push({ ...realm.roles.find((role) => role.name === 'operator')!, name: longRole });
+      const paths = config.listeners[0]!.paths;
+      paths[longPath] = paths['/ws']!;
       const forwarder = config.components.find((component) => component.kind === 'forwarder')!;
       if (forwarder.kind === 'forwarder') forwarder.subscriptions.push({ topic: longUri('orders', 0), match: 'exact', url: `http://127.0.0.1:9/hooks/${'path-segment/'.repeat(20)}orders` });
     });
@@ -39,7 +46,7 @@ describe('the console at 1280x800 with long URIs and many rows (headless Chromiu
       sessions.push(session);
       return session;
     };
-    const busy = await open('/ws');
+    const busy = await open(longPath);
     for (let i = 0; i < rowsEach; i++) {
       await busy.subscribe(longUri('com.example.topic', i), () => undefined, { match: i % 3 === 0 ? 'exact' : i % 3 === 1 ? 'prefix' : 'wildcard' });
       await busy.register(longUri('com.example.procedure', i), () => [], { match: i % 2 === 0 ? 'exact' : 'prefix' });
