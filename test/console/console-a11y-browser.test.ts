@@ -11,7 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import { openAutobahn, type OpenSession } from '../support/autobahn.js';
 import { launchChromium, skipWithoutChromium, type LaunchedChromium } from '../support/chromium.js';
-import { forwardedTopic, operator, startConsoleNode, type ConsoleNode } from './fixture.js';
+import { forwardedTopic, operator, operatorPage, startConsoleNode, type ConsoleNode } from './fixture.js';
 import { accessibilityProblems } from './page-checks.js';
 
 /** Events tapped, and progressive results of a call: enough to scroll their lists. */
@@ -104,16 +104,7 @@ describe('the console checked by axe-core (headless Chromium)', { skip: skipWith
     });
   }
 
-  async function signedIn(page: Page): Promise<void> {
-    page.setDefaultTimeout(10_000);
-    await page.setViewportSize({ width: 1280, height: 800 });
-    await page.goto(`${running.base}/console`);
-    await page.getByLabel('Sign-in method').selectOption({ label: 'Ticket' });
-    await page.getByLabel('Auth ID').fill(operator.authid);
-    await page.getByLabel('Ticket').fill(operator.ticket);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.locator('[data-who]').waitFor();
-  }
+  const signedIn = () => operatorPage(chromium, running.base, 800);
 
   /** The focused element: its tag and name, its place in document order, and whether its focus shows. */
   const focused = (page: Page) => page.evaluate(() => {
@@ -125,8 +116,7 @@ describe('the console checked by axe-core (headless Chromium)', { skip: skipWith
   });
 
   it('moves the focus in document order with the Tab key, every stop visibly, and to the view that a link opens', async () => {
-    const page = await chromium.context.newPage();
-    await signedIn(page);
+    const page = await signedIn();
     await page.getByRole('link', { name: 'Topics' }).focus();
     await page.keyboard.press('Enter');
     await page.getByRole('button', { name: 'Tap chat.room1' }).waitFor();
@@ -146,8 +136,7 @@ describe('the console checked by axe-core (headless Chromium)', { skip: skipWith
   });
 
   it('gives a History panel the focus, closes it with Escape and gives the focus back to its button', async () => {
-    const page = await chromium.context.newPage();
-    await signedIn(page);
+    const page = await signedIn();
     await page.getByRole('link', { name: 'Topics' }).click();
     const button = page.getByRole('button', { name: 'History of log.room' });
     await button.focus();
@@ -163,8 +152,7 @@ describe('the console checked by axe-core (headless Chromium)', { skip: skipWith
   });
 
   it("announces whether the tap taps, not its counts (a live region read at every event)", async () => {
-    const page = await chromium.context.newPage();
-    await signedIn(page);
+    const page = await signedIn();
     await page.getByRole('link', { name: 'Topics' }).click();
     await page.getByRole('button', { name: 'Tap chat.room1' }).click();
     await page.locator('[data-tap-status]').filter({ hasText: 'Tapping chat.room1' }).waitFor();
@@ -176,8 +164,7 @@ describe('the console checked by axe-core (headless Chromium)', { skip: skipWith
   });
 
   it('sends the focus from Kill… and Try to their form, and back to the button with Escape', async () => {
-    const page = await chromium.context.newPage();
-    await signedIn(page);
+    const page = await signedIn();
     const isFocused = (locator: ReturnType<Page['getByRole']>) => locator.evaluate((element) => element === document.activeElement);
     for (const { view, button, field } of [
       { view: 'Sessions', button: `Kill session ${visitor.session.id}`, field: 'Reason' },
@@ -195,8 +182,7 @@ describe('the console checked by axe-core (headless Chromium)', { skip: skipWith
   });
 
   it("lets the keyboard scroll a table that is wider than a phone's screen, and only then", async () => {
-    const page = await chromium.context.newPage();
-    await signedIn(page);
+    const page = await signedIn();
     await page.getByRole('link', { name: 'Sessions' }).click();
     await page.locator(`tr[data-session="${visitor.session.id}"]`).waitFor();
     assert.equal(await page.getByRole('region', { name: 'Sessions table' }).count(), 0, 'at 1280 px the table fits: no stop for it');

@@ -6,11 +6,10 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { Page } from 'playwright-core';
 import { connect } from '../../src/client/index.js';
 import type { Session } from '../../src/client/session.js';
 import { launchChromium, skipWithoutChromium, type LaunchedChromium } from '../support/chromium.js';
-import { operator, startConsoleNode, type ConsoleNode } from './fixture.js';
+import { operatorPage, startConsoleNode, type ConsoleNode } from './fixture.js';
 import { sideways } from './page-checks.js';
 
 /** A URI as long as a client may well name one: many dotted components, no space to break at. */
@@ -68,18 +67,7 @@ describe('the console at 1280x800 with long URIs and many rows (headless Chromiu
     await running?.stop();
   });
 
-  async function signedIn(): Promise<Page> {
-    const page = await chromium.context.newPage();
-    page.setDefaultTimeout(15_000);
-    await page.setViewportSize({ width: 1280, height: 800 });
-    await page.goto(`${running.base}/console`);
-    await page.getByLabel('Sign-in method').selectOption({ label: 'Ticket' });
-    await page.getByLabel('Auth ID').fill(operator.authid);
-    await page.getByLabel('Ticket').fill(operator.ticket);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.locator('[data-who]').waitFor();
-    return page;
-  }
+  const signedIn = () => operatorPage(chromium, running.base, 800);
 
   const views = [
     { view: 'Overview', ready: '[data-stat="sessions"]' },
