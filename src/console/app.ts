@@ -65,7 +65,11 @@ function Shell({ settings, session, onSignOut }: { settings: ConsoleSettings; se
   const changes = useRealmChanges(session);
   const stats = useNodeStats(session);
   useEffect(() => {
-    const follow = () => setView(viewFromHash());
+    // The view that opens takes the keyboard's focus (its content follows next), as a page load would put it at the top.
+    const follow = () => {
+      setView(viewFromHash());
+      document.getElementById('main')?.focus();
+    };
     addEventListener('hashchange', follow);
     return () => removeEventListener('hashchange', follow);
   }, []);
@@ -75,9 +79,9 @@ function Shell({ settings, session, onSignOut }: { settings: ConsoleSettings; se
   // x_junction_node: set when the router is one node of several (--workers, Redis): the node this page is connected to (the views show every node).
   const details = session.details as { authid?: string; authrole?: string; x_junction_node?: string };
   return html`<div class="shell">
-    <a class="skip" href=${`#/${view}`} onClick=${(e: Event) => { e.preventDefault(); document.getElementById('main')?.focus(); }}>Skip to content</a>
+    <a class="skip" href="#main" onClick=${(e: Event) => { e.preventDefault(); document.getElementById('main')?.focus(); }}>Skip to content</a>
     <header>
-      <strong class="brand">Junction console</strong>
+      <h1 class="brand">Junction console</h1>
       <span class="who" data-who>${details.authid ?? ''} · role ${details.authrole ?? ''} · realm ${settings.realm}${details.x_junction_node === undefined ? '' : ` · node ${details.x_junction_node}`} · session ${session.id}</span>
       <button type="button" class="small" onClick=${onSignOut}>Sign out</button>
     </header>

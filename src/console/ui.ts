@@ -1,5 +1,7 @@
 /** Small pieces every view uses: error text, JSON fields with validation at the field, formatting. */
 import { html } from 'htm/preact';
+import type { ComponentChildren } from 'preact';
+import { useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { WampError } from '../client/errors.js';
 import { readJsonField, type JsonFieldKind } from './json-field.js';
 import { visible } from './shown-text.js';
@@ -14,9 +16,10 @@ export function describeError(error: unknown): string {
   return visible(error instanceof Error ? error.message : String(error));
 }
 
-export function ErrorText({ error }: { error: unknown }) {
+/** `id`: for a field's aria-describedby, when the error is about that field. */
+export function ErrorText({ error, id }: { error: unknown; id?: string }) {
   if (error === undefined || error === null) return null;
-  return html`<p class="error" role="alert">${describeError(error)}</p>`;
+  return html`<p class="error" role="alert" id=${id}>${describeError(error)}</p>`;
 }
 
 export interface JsonFieldProps {
@@ -47,6 +50,63 @@ export function clearingOutcome(set: (value: string) => void, clearOutcome: () =
     set(value);
     clearOutcome();
   };
+}
+
+/**
+ * For a button that sends the keyboard's focus elsewhere on the page (Kill…, Try, History): `sent`
+ * remembers it, and `back` (Close, or Escape where the focus went: `onKeyDown`) returns the focus to it.
+ */
+export function useFocusReturn(): { sent(): void; back(): void; onKeyDown(event: KeyboardEvent): void } {
+  const opener = useRef<HTMLElement | null>(null);
+  const back = () => {
+    const button = opener.current;
+    opener.current = null;
+    if (button?.isConnected) button.focus();
+  };
+  return {
+    sent: () => {
+      opener.current = document.activeElement instanceof HTMLElement ? document.activeElement : null;
+    },
+    back,
+    onKeyDown: (event) => {
+      if (event.key === 'Escape' && opener.current) back();
+    },
+  };
+}
+
+/**
+ * A table's frame. Where the screen is narrower than the table (a phone) the frame scrolls
+ * sideways, and then takes the keyboard's focus (the arrow keys scroll it) as a region named `label`.
+ */
+export function TableFrame({ label, class: extra, children }: { label: string; class?: string; children: ComponentChildren }) {
+  const frame = useRef<HTMLDivElement>(null);
+  const [scrolls, setScrolls] = useState(false);
+  useLayoutEffect(() => {
+    const element = frame.current!;
+    const measure = () => setScrolls(element.scrollWidth > element.clientWidth);
+    measure();
+    // The frame's width follows the window's, the table's its rows.
+    const observer = new ResizeObserver(measure);
+    observer.observe(element);
+    if (element.firstElementChild) observer.observe(element.firstElementChild);
+    return () => observer.disconnect();
+  }, []);
+  return html`<div ref=${frame} class=${extra ? `table-wrap ${extra}` : 'table-wrap'} ...${scrolls ? { tabindex: 0, role: 'region', 'aria-label': label } : {}}>${children}</div>`;
+}
+
+/**
+ * A short text a client chose (an auth ID, a role, a client ID) on one line, cut with an ellipsis
+ * where it is longer than its column: then whole on hover (title) and, for the keyboard, on focus
+ * (it takes focus only when cut). A screen reader reads it whole either way.
+ */
+export function Cut({ text }: { text: string }) {
+  const span = useRef<HTMLSpanElement>(null);
+  const [cut, setCut] = useState(false);
+  useLayoutEffect(() => {
+    const element = span.current!;
+    if (element !== document.activeElement) setCut(element.scrollWidth > element.clientWidth);
+  }, [text]);
+  return html`<span ref=${span} class="cut" title=${cut ? text : undefined} tabindex=${cut ? 0 : undefined}>${text}</span>`;
 }
 
 export function formatBytes(bytes: number): string {

@@ -13,12 +13,11 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { Page } from 'playwright-core';
 import { openAutobahn, type OpenSession } from '../support/autobahn.js';
 import { launchChromium, skipWithoutChromium, type LaunchedChromium } from '../support/chromium.js';
 import { DEAD_LETTERS_SHOWN } from '../../src/console/views/forwarder.js';
 import { HISTORY_SHOWN } from '../../src/console/views/topics.js';
-import { forwardedTopic, operator, startConsoleNode, type ConsoleNode } from './fixture.js';
+import { forwardedTopic, operator, operatorPage, startConsoleNode, type ConsoleNode } from './fixture.js';
 
 /** The websocket default the console path keeps (docs/console.md: "a websocket path's defaults"). */
 const consoleMaxMessageSize = 1_048_576;
@@ -47,18 +46,7 @@ describe('the console walked as a new user (headless Chromium)', { skip: skipWit
     await running?.stop();
   });
 
-  async function signedIn(): Promise<Page> {
-    const page = await chromium.context.newPage();
-    page.setDefaultTimeout(10_000);
-    await page.setViewportSize({ width: 1280, height: 720 });
-    await page.goto(`${running.base}/console`);
-    await page.getByLabel('Sign-in method').selectOption({ label: 'Ticket' });
-    await page.getByLabel('Auth ID').fill(operator.authid);
-    await page.getByLabel('Ticket').fill(operator.ticket);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.locator('[data-who]').waitFor();
-    return page;
-  }
+  const signedIn = () => operatorPage(chromium, running.base);
 
   it('scrolls tables inside their frame on a phone: the page does not scroll sideways', async () => {
     const page = await signedIn();
@@ -123,6 +111,27 @@ describe('the console walked as a new user (headless Chromium)', { skip: skipWit
     await page.getByRole('button', { name: 'Call', exact: true }).click();
     await page.locator('[data-call-result] pre').filter({ hasText: '"back"' }).waitFor();
     assert.equal(await page.locator('[data-who]').count(), 1, 'still signed in');
+    await page.close();
+  });
+
+  it('says a ticket too long for the connection is too long, at the form, and opens no connection for it', async () => {
+    const page = await chromium.context.newPage();
+    page.setDefaultTimeout(10_000);
+    const sockets: string[] = [];
+    page.on('websocket', (socket) => sockets.push(socket.url()));
+    await page.goto(`${running.base}/console`);
+    await page.getByLabel('Sign-in method').selectOption({ label: 'Ticket' });
+    await page.getByLabel('Auth ID').fill(operator.authid);
+    await page.getByLabel('Ticket').fill('t'.repeat(consoleMaxMessageSize));
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('alert').filter({ hasText: /^The ticket is too long: 1,048,576 bytes, and the console's connection takes a ticket of at most 1,048,5\d\d bytes \(its max_message_size is 1,048,576 bytes\)\. Nothing was sent\.$/ }).waitFor();
+    assert.deepEqual(sockets, []);
+    assert.equal(await page.getByLabel('Ticket').getAttribute('aria-invalid'), 'true');
+    await page.getByLabel('Ticket').fill(operator.ticket);
+    assert.equal(await page.getByLabel('Ticket').getAttribute('aria-invalid'), null, 'the refusal leaves with the text it was about');
+    assert.equal(await page.getByRole('alert').count(), 0);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.locator('[data-who]').waitFor();
     await page.close();
   });
 

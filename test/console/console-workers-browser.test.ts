@@ -2,7 +2,8 @@
  * The console of `junction start --workers 2` (the embedded default: anonymous sign-in) in
  * headless Chromium: whichever worker the page lands on, it lists both workers' sessions, each
  * with its node in a Node column that filters; the Overview has a row per worker, and a worker
- * that stops answering is shown as such while the page goes on. With CONSOLE_SCREENSHOTS=1 it
+ * that stops answering is shown as such while the page goes on; axe-core finds nothing on these
+ * views, and they fit 1280 px. With CONSOLE_SCREENSHOTS=1 it
  * also saves the Sessions and Overview views into docs/console/.
  */
 import assert from 'node:assert/strict';
@@ -11,6 +12,7 @@ import { after, before, describe, it } from 'node:test';
 import { autobahnSerializer, openConnection, type OpenSession } from '../support/autobahn.js';
 import { launchChromium, skipWithoutChromium, type LaunchedChromium } from '../support/chromium.js';
 import { freePort, projectRoot, RunningJunction } from '../support/cli.js';
+import { accessibilityProblems, sideways } from './page-checks.js';
 
 const screenshots = process.env.CONSOLE_SCREENSHOTS ? join(projectRoot, 'docs', 'console') : undefined;
 
@@ -70,6 +72,8 @@ describe('the console of junction start --workers 2 in headless Chromium', { ski
     }
     assert.match(await page.locator('[data-node-totals]').innerText(), /w1: \d+ · w2: \d+/);
     if (screenshots) await page.screenshot({ path: join(screenshots, 'cluster-sessions.png'), fullPage: true });
+    const found = [...(await accessibilityProblems(page)).map((problem) => `Sessions: ${problem}`)];
+    const fits = { Sessions: await sideways(page) };
 
     // The filter keeps one node's rows.
     await page.getByLabel('Node').selectOption(elsewhere);
@@ -84,6 +88,8 @@ describe('the console of junction start --workers 2 in headless Chromium', { ski
     for (const node of ['w1', 'w2']) await page.locator(`[data-node-row="${node}"]`).filter({ hasText: 'MiB' }).waitFor();
     await page.locator('[data-stat="nodes"]').filter({ hasText: '2 of 2' }).waitFor();
     if (screenshots) await page.screenshot({ path: join(screenshots, 'cluster-overview.png'), fullPage: true });
+    found.push(...(await accessibilityProblems(page)).map((problem) => `Overview: ${problem}`));
+    Object.assign(fits, { Overview: await sideways(page) });
 
     // The other worker stops answering: its row says so within the question time, and the page goes on.
     const stopped = pids.get(elsewhere)!;
@@ -91,11 +97,17 @@ describe('the console of junction start --workers 2 in headless Chromium', { ski
     try {
       await page.locator(`[data-node-row="${elsewhere}"]`).filter({ hasText: /No answer: .*did not answer within 2000 ms/ }).waitFor({ timeout: 15_000 });
       await page.locator('[data-stat="nodes"]').filter({ hasText: '1 of 2' }).waitFor();
+      found.push(...(await accessibilityProblems(page)).map((problem) => `Overview, a node silent: ${problem}`));
       await page.getByRole('link', { name: 'Sessions' }).click();
       await page.locator(`[data-silent-node="${elsewhere}"]`).waitFor({ timeout: 15_000 });
       await page.locator(`tr[data-session="${here === 'w1' ? w1.id : w2.id}"]`).waitFor();
+      found.push(...(await accessibilityProblems(page)).map((problem) => `Sessions, a node silent: ${problem}`));
     } finally {
       process.kill(stopped, 'SIGCONT');
+    }
+    assert.deepEqual(found, [], 'axe-core finds nothing on the cluster views');
+    for (const [view, widths] of Object.entries(fits)) {
+      assert.ok(widths.page.scrollWidth <= widths.page.clientWidth && widths.frames.length === 0, `${view} scrolls sideways at 1280 px: ${JSON.stringify(widths)}`);
     }
   });
 });

@@ -12,6 +12,8 @@ import { parseConfig } from '../../src/config/load.js';
 import type { JunctionConfig } from '../../src/config/model.js';
 import { startNode, type RunningNode } from '../../src/node/node.js';
 import { silentLogger } from '../../src/router/log.js';
+import type { Page } from 'playwright-core';
+import type { LaunchedChromium } from '../support/chromium.js';
 
 export const operator = { authid: 'op', ticket: 'op-ticket-5d1' };
 /** Sent by the forwarder as a header: a secret the console must never show. */
@@ -110,4 +112,18 @@ export async function startConsoleNode(edit: (config: JunctionConfig) => void = 
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** A new tab of `chromium` on the console at `base`, 1280 px wide and `height` tall, signed in as the operator. */
+export async function operatorPage(chromium: LaunchedChromium, base: string, height = 720): Promise<Page> {
+  const page = await chromium.context.newPage();
+  page.setDefaultTimeout(15_000);
+  await page.setViewportSize({ width: 1280, height });
+  await page.goto(`${base}/console`);
+  await page.getByLabel('Sign-in method').selectOption({ label: 'Ticket' });
+  await page.getByLabel('Auth ID').fill(operator.authid);
+  await page.getByLabel('Ticket').fill(operator.ticket);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.locator('[data-who]').waitFor();
+  return page;
 }

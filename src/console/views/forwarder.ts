@@ -4,7 +4,7 @@ import { useState } from 'preact/hooks';
 import type { Session } from '../../client/session.js';
 import { useLoad } from '../live.js';
 import { shownJson, visible } from '../shown-text.js';
-import { ErrorText, formatTime } from '../ui.js';
+import { ErrorText, formatTime, TableFrame } from '../ui.js';
 import type { NodeStats } from './overview.js';
 
 /** Dead letters a panel lists: the oldest (the procedure's order). */
@@ -71,18 +71,18 @@ function Forwarder({ session, id }: { session: Session; id: string }) {
     <h3>${id}</h3>
     <${ErrorText} error=${status.error} />
     ${data ? html`<p>${data.pending} pending · ${data.dead_letters} dead letter(s)</p>
-      <div class="table-wrap"><table>
+      <${TableFrame} label=${`Queues of ${id} table`}><table aria-label=${`Queues of ${id}`}>
         <thead><tr><th scope="col">URL</th><th scope="col">Topic</th><th scope="col">Pending</th><th scope="col">Oldest (s)</th><th scope="col">Attempts</th><th scope="col">Last error</th></tr></thead>
         <tbody>${data.queues.map((queue) => html`<tr key=${queue.url + queue.topic}>
-          <td>${visible(queue.url)}</td><td>${visible(queue.topic)}</td><td>${queue.pending}</td><td>${Math.round(queue.oldest_age_ms / 1000)}</td><td>${queue.head_attempts}</td><td class="wrap">${visible(queue.last_error ?? '')}</td></tr>`)}</tbody>
-      </table></div>` : null}
+          <td class="wrap">${visible(queue.url)}</td><td class="wrap">${visible(queue.topic)}</td><td>${queue.pending}</td><td>${Math.round(queue.oldest_age_ms / 1000)}</td><td>${queue.head_attempts}</td><td class="wrap">${visible(queue.last_error ?? '')}</td></tr>`)}</tbody>
+      </table><//>` : null}
     <div class="buttons">
       <button type="button" onClick=${showLetters}>Show dead letters</button>
       <button type="button" onClick=${retryAll}>Retry dead letters</button>
     </div>
     ${retry && 'ok' in retry ? html`<p class="ok" role="status">${retry.ok}</p>` : null}
     <${ErrorText} error=${retry && 'error' in retry ? retry.error : undefined} />
-    ${letters ? html`<${ErrorText} error=${letters.error} />${letters.list?.length === 0 ? html`<p class="note" role="status">No dead letters.</p>` : null}${letters.note ? html`<p class="note">${letters.note}</p>` : null}${letters.list?.length ? html`<ol class="events" aria-label="Dead letters">${letters.list.map((letter) =>
-      html`<li key=${letter.id}>#${letter.id} ${visible(letter.url)} · ${formatTime(letter.dead_at)} · ${visible(letter.last_error)}<details><summary>JSON</summary><pre class="json">${letter.json}</pre></details></li>`)}</ol>` : null}` : null}
+    ${letters ? html`<${ErrorText} error=${letters.error} />${letters.list?.length === 0 ? html`<p class="note" role="status">No dead letters.</p>` : null}${letters.note ? html`<p class="note">${letters.note}</p>` : null}${letters.list?.length ? html`<ol class="events" tabindex="0" aria-label="Dead letters">${letters.list.map((letter) =>
+      html`<li key=${letter.id}>#${letter.id} ${visible(letter.url)} · ${formatTime(letter.dead_at)} · ${visible(letter.last_error)}<details><summary>JSON</summary><pre class="json" tabindex="0">${letter.json}</pre></details></li>`)}</ol>` : null}` : null}
   </div>`;
 }

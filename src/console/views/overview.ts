@@ -7,7 +7,7 @@ import { useEffect, useMemo, useState } from 'preact/hooks';
 import type { Session } from '../../client/session.js';
 import { departedNodes, grownOverNodes } from '../cluster-nodes.js';
 import { visible } from '../shown-text.js';
-import { ErrorText, formatBytes, formatDuration } from '../ui.js';
+import { ErrorText, formatBytes, formatDuration, TableFrame } from '../ui.js';
 import { Chart } from './chart.js';
 
 /** junction.node.stats, as the router answers it (src/node/console-procedures.ts). */
@@ -170,7 +170,7 @@ function grown(before: NodeStats, next: NodeStats, counter: 'messages_received' 
 /** Each node's figures, the cluster's sums, and a node that did not answer in time with why. */
 function NodeTable({ cluster, here }: { cluster: ClusterStats; here: string | undefined }) {
   const { totals } = cluster;
-  return html`<div class="table-wrap nodes">
+  return html`<${TableFrame} label="Nodes table" class="nodes">
     <table aria-label="Nodes">
       <thead><tr><th scope="col">Node</th><th scope="col">Sessions</th><th scope="col">Subscriptions</th><th scope="col">Registrations</th>
         <th scope="col">Messages in</th><th scope="col">Events out</th><th scope="col">Calls</th><th scope="col">Memory (RSS / heap)</th>
@@ -178,7 +178,7 @@ function NodeTable({ cluster, here }: { cluster: ClusterStats; here: string | un
       <tbody>
         ${cluster.nodes.map((node) => 'error' in node
           ? html`<tr key=${node.node} data-node-row=${node.node} class="silent"><th scope="row">${node.node}</th>
-              <td colspan="9"><span class="error" role="alert">No answer: ${visible(node.error)}</span></td></tr>`
+              <td colspan="9" class="wrap"><span class="error" role="alert">No answer: ${visible(node.error)}</span></td></tr>`
           : html`<tr key=${node.node} data-node-row=${node.node}><th scope="row">${node.node}${node.node === here ? html` <span class="tag">this page</span>` : null}</th>
               <td>${node.sessions}</td><td>${node.subscriptions}</td><td>${node.registrations}</td>
               <td>${node.messages_received}</td><td>${node.events_sent}</td><td>${node.calls}</td>
@@ -190,5 +190,5 @@ function NodeTable({ cluster, here }: { cluster: ClusterStats; here: string | un
         <td>${totals.messages_received}</td><td>${totals.events_sent}</td><td>${totals.calls}</td>
         <td>${formatBytes(totals.rss)} / ${formatBytes(totals.heap_used)}</td><td></td><td></td></tr></tfoot>
     </table>
-  </div>`;
+  <//>`;
 }

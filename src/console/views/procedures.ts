@@ -7,7 +7,7 @@ import { readJsonField } from '../json-field.js';
 import { tooLargeToSend } from '../message-size.js';
 import { useLoad } from '../live.js';
 import { cutText, shownJson, visible } from '../shown-text.js';
-import { ErrorText, JsonField } from '../ui.js';
+import { ErrorText, JsonField, TableFrame, useFocusReturn } from '../ui.js';
 import { listing, NodeBar, NodeCell, NodeHeader, rowKey, Truncated, useNodeFilter } from './listing.js';
 
 interface RegistrationRow {
@@ -36,29 +36,39 @@ interface CallState {
 export function Procedures({ session, changes, maxMessageBytes }: { session: Session; changes: number; maxMessageBytes: number }) {
   const registrations = useLoad(() => listing<RegistrationRow>(session, 'junction.registration.list'), changes);
   const [procedure, setProcedure] = useState('');
+  const focus = useFocusReturn();
   const { node, setNode, rows } = useNodeFilter(registrations.data);
   return html`<section aria-labelledby="procedures-title">
     <h2 id="procedures-title">Procedures <span class="count">${registrations.data?.total ?? ''}</span></h2>
     <${ErrorText} error=${registrations.error} />
     <${NodeBar} id="procedures-node" list=${registrations.data} node=${node} setNode=${setNode} />
-    <div class="table-wrap">
-      <table>
+    <${TableFrame} label="Registrations table">
+      <table aria-label="Registrations">
         <thead><tr><th scope="col">Procedure</th><${NodeHeader} list=${registrations.data} /><th scope="col">Match</th><th scope="col">Invoke</th><th scope="col">Callees</th><th scope="col"><span class="sr-only">Actions</span></th></tr></thead>
         <tbody>
           ${rows.map((row) => html`<tr key=${rowKey(row, row.id)}>
-            <td class="wrap">${visible(row.uri)}</td><${NodeCell} list=${registrations.data} row=${row} /><td>${row.match}</td><td>${row.invoke}</td><td>${row.callees.join(', ')}</td>
-            <td><button type="button" class="small" aria-label=${`Try ${row.uri}`} onClick=${() => { setProcedure(row.uri); document.getElementById('call-args')?.focus(); }}>Try</button></td>
+            <td class="wrap">${visible(row.uri)}</td><${NodeCell} list=${registrations.data} row=${row} /><td>${row.match}</td><td>${row.invoke}</td><td class="list">${row.callees.join(', ')}</td>
+            <td><button type="button" class="small" aria-label=${`Try ${row.uri}`} onClick=${() => { setProcedure(row.uri); focus.sent(); document.getElementById('call-args')?.focus(); }}>Try</button></td>
           </tr>`)}
         </tbody>
       </table>
-    </div>
+    <//>
     ${rows.length === 0 && !registrations.loading ? html`<p class="note">No registrations.</p>` : null}
     <${Truncated} list=${registrations.data} />
-    <${CallTester} session=${session} procedure=${procedure} setProcedure=${setProcedure} maxMessageBytes=${maxMessageBytes} />
+    <${CallTester} session=${session} procedure=${procedure} setProcedure=${setProcedure} maxMessageBytes=${maxMessageBytes} onKeyDown=${focus.onKeyDown} />
   </section>`;
 }
 
-function CallTester({ session, procedure, setProcedure, maxMessageBytes }: { session: Session; procedure: string; setProcedure(value: string): void; maxMessageBytes: number }) {
+interface CallTesterProps {
+  session: Session;
+  procedure: string;
+  setProcedure(value: string): void;
+  maxMessageBytes: number;
+  /** Escape in the form: back to the Try button that filled it. */
+  onKeyDown(event: KeyboardEvent): void;
+}
+
+function CallTester({ session, procedure, setProcedure, maxMessageBytes, onKeyDown }: CallTesterProps) {
   const [args, setArgs] = useState('');
   const [kwargs, setKwargs] = useState('');
   const [timeout, setTimeoutMs] = useState('');
@@ -104,7 +114,7 @@ function CallTester({ session, procedure, setProcedure, maxMessageBytes }: { ses
     }
   };
 
-  return html`<form class="panel" onSubmit=${start} aria-labelledby="call-title">
+  return html`<form class="panel" onSubmit=${start} onKeyDown=${onKeyDown} aria-labelledby="call-title">
     <h3 id="call-title">Call tester</h3>
     <div class="field"><label for="call-procedure">Procedure</label>
       <input id="call-procedure" required placeholder="com.example.add" value=${procedure} onInput=${(e: Event) => setProcedure((e.target as HTMLInputElement).value)} /></div>
@@ -121,12 +131,12 @@ function CallTester({ session, procedure, setProcedure, maxMessageBytes }: { ses
       <button type="submit" disabled=${!parsedArgs.ok || !parsedKwargs.ok || !timeoutValid || running}>Call</button>
       <button type="button" disabled=${!running} onClick=${() => abort.current?.abort(new WampError('wamp.error.canceled', ['cancelled from the console (CANCEL sent, mode kill)']))}>Cancel</button>
     </div>
-    ${call ? html`<div class="outcome" role="region" aria-label="Call outcome" aria-live="polite">
+    ${call ? html`<div class="outcome" role="region" aria-label="Call outcome">
       ${call.progressCount > 0 ? html`<p>${call.progressCount} progressive result(s)${call.progressCount > call.progress.length ? ` (last ${call.progress.length} shown)` : ''}:</p>
-        <ol class="events" aria-label="Progressive results">${call.progress.map((item, index) => html`<li key=${index}><span class="ms">+${item.ms} ms</span> ${item.line}</li>`)}</ol>` : null}
+        <ol class="events" tabindex="0" aria-label="Progressive results">${call.progress.map((item, index) => html`<li key=${index}><span class="ms">+${item.ms} ms</span> ${item.line}</li>`)}</ol>` : null}
       ${call.done === undefined ? html`<p role="status">Calling ${call.procedure}…</p>`
         : call.done.error !== undefined ? html`<div><p class="note">${call.done.ms === undefined ? 'Not sent' : `Failed after ${call.done.ms} ms`}</p><${ErrorText} error=${call.done.error} /></div>`
-        : html`<div data-call-result><p class="ok" role="status">Result after ${call.done.ms} ms</p><pre class="json">${call.done.json}</pre></div>`}
+        : html`<div data-call-result><p class="ok" role="status">Result after ${call.done.ms} ms</p><pre class="json" tabindex="0">${call.done.json}</pre></div>`}
     </div>` : null}
   </form>`;
 }

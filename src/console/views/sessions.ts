@@ -1,11 +1,15 @@
-/** Who is connected: every session of the realm with its identity, transport and what it subscribed and registered; kill with a reason. */
+/**
+ * Who is connected: every session of the realm with its identity, transport and what it subscribed
+ * and registered; kill with a reason. Six columns (identity and connection two lines each), so that
+ * a 1280 px screen shows a row whole.
+ */
 import { html } from 'htm/preact';
 import { useState } from 'preact/hooks';
 import type { Session } from '../../client/session.js';
 import { useLoad } from '../live.js';
 import { visible } from '../shown-text.js';
 import { transportText, type SessionTransport } from '../transport-text.js';
-import { clearingOutcome, ErrorText, formatTime } from '../ui.js';
+import { clearingOutcome, Cut, ErrorText, formatTime, TableFrame, useFocusReturn } from '../ui.js';
 import { listing, NodeBar, NodeCell, NodeHeader, Truncated, useNodeFilter } from './listing.js';
 
 interface SessionRow {
@@ -39,6 +43,7 @@ export function Sessions({ session, changes }: { session: Session; changes: numb
   const editTarget = clearingOutcome(setTarget, clearOutcome);
   const editReason = clearingOutcome(setReason, clearOutcome);
   const editMessage = clearingOutcome(setMessage, clearOutcome);
+  const focus = useFocusReturn();
 
   const kill = async (event: Event) => {
     event.preventDefault();
@@ -56,33 +61,33 @@ export function Sessions({ session, changes }: { session: Session; changes: numb
   // Beside the ID rather than in a last column: a laptop's screen shows it without scrolling the table sideways.
   const killOrOwn = (id: number) => id === session.id ? html`<span class="tag">this console</span>`
     : html`<button type="button" class="small" aria-label=${`Kill session ${id}`}
-        onClick=${() => { editTarget(String(id)); document.getElementById('kill-reason')?.focus(); }}>Kill…</button>`;
+        onClick=${() => { editTarget(String(id)); focus.sent(); document.getElementById('kill-reason')?.focus(); }}>Kill…</button>`;
   const { node, setNode, rows } = useNodeFilter(sessions.data);
   return html`<section aria-labelledby="sessions-title">
     <h2 id="sessions-title">Sessions <span class="count">${sessions.data?.total ?? ''}</span></h2>
     <${ErrorText} error=${sessions.error} />
     <${NodeBar} id="sessions-node" list=${sessions.data} node=${node} setNode=${setNode} />
-    <div class="table-wrap">
-      <table>
+    <${TableFrame} label="Sessions table">
+      <table aria-label="Sessions">
         <thead><tr>
-          <th scope="col">ID</th><${NodeHeader} list=${sessions.data} /><th scope="col">Auth ID</th><th scope="col">Role</th><th scope="col">Method</th>
-          <th scope="col">Transport</th><th scope="col">Remote address</th><th scope="col">Joined</th>
+          <th scope="col">ID</th><${NodeHeader} list=${sessions.data} /><th scope="col">Auth ID · role · method</th>
+          <th scope="col">Transport · remote address</th><th scope="col">Joined</th>
           <th scope="col">Subscriptions</th><th scope="col">Registrations</th>
         </tr></thead>
         <tbody>
           ${rows.map((row) => html`<tr key=${row.session} data-session=${row.session}>
             <td>${row.session} ${killOrOwn(row.session)}</td><${NodeCell} list=${sessions.data} row=${row} />
-            <td>${visible(row.authid)}</td><td>${visible(row.authrole)}</td><td>${row.authmethod}</td>
-            <td>${transportText(row.transport)}</td><td>${row.transport.peer}</td>
-            <td>${formatTime(row.joined_at)}</td>
+            <td><${Cut} text=${visible(row.authid)} /><${Cut} text=${`${visible(row.authrole)} · ${row.authmethod}`} /></td>
+            <td><${Cut} text=${transportText(row.transport)} /><${Cut} text=${row.transport.peer} /></td>
+            <td class="list">${formatTime(row.joined_at)}</td>
             <td class="wrap">${someOf(row.subscriptions, row.subscription_count)}</td><td class="wrap">${someOf(row.registrations, row.registration_count)}</td>
           </tr>`)}
         </tbody>
       </table>
-    </div>
+    <//>
     ${rows.length === 0 && !sessions.loading ? html`<p class="note">No sessions.</p>` : null}
     <${Truncated} list=${sessions.data} />
-    <form class="panel" onSubmit=${kill} aria-labelledby="kill-title">
+    <form class="panel" onSubmit=${kill} onKeyDown=${focus.onKeyDown} aria-labelledby="kill-title">
       <h3 id="kill-title">Kill a session</h3>
       <div class="row">
         <div class="field"><label for="kill-session">Session ID</label>

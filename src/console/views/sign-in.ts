@@ -3,6 +3,7 @@ import { html } from 'htm/preact';
 import { useState } from 'preact/hooks';
 import type { Session } from '../../client/session.js';
 import { signIn, type ConsoleSettings, type SignIn as SignInForm } from '../connection.js';
+import { signInTooLarge } from '../message-size.js';
 import { ErrorText } from '../ui.js';
 import { TransportError } from '../../client/errors.js';
 
@@ -19,10 +20,15 @@ interface SignInProps {
 export function SignIn({ settings, notice, initial, onSession }: SignInProps) {
   const [form, setForm] = useState<SignInForm>({ method: initial?.method ?? settings.methods[0] ?? 'anonymous', authid: initial?.authid ?? '', secret: '' });
   const [error, setError] = useState<unknown>(undefined);
+  const [tooLarge, setTooLarge] = useState<'authid' | 'ticket' | undefined>(undefined);
   const [busy, setBusy] = useState(false);
   const needsSecret = form.method !== 'anonymous';
   const submit = async (event: Event) => {
     event.preventDefault();
+    // WAMP-CRA sends a signature, never the secret: only a ticket travels as typed.
+    const refusal = needsSecret ? signInTooLarge(settings.realm, form.authid, form.method === 'ticket' ? form.secret : undefined, settings.max_message_size) : undefined;
+    setTooLarge(refusal?.field);
+    if (refusal) return setError(new Error(refusal.problem));
     setBusy(true);
     setError(undefined);
     try {
@@ -34,7 +40,15 @@ export function SignIn({ settings, notice, initial, onSession }: SignInProps) {
       setBusy(false);
     }
   };
-  const set = (key: keyof SignInForm) => (event: Event) => setForm({ ...form, [key]: (event.target as HTMLInputElement).value });
+  const set = (key: keyof SignInForm) => (event: Event) => {
+    setForm({ ...form, [key]: (event.target as HTMLInputElement).value });
+    // A refusal at the form was about what the fields said before.
+    if (tooLarge) {
+      setTooLarge(undefined);
+      setError(undefined);
+    }
+  };
+  const invalid = (field: 'authid' | 'ticket') => tooLarge === field ? { 'aria-invalid': 'true', 'aria-describedby': 'sign-in-error' } : {};
   return html`<main id="main" class="sign-in">
     <form class="panel" onSubmit=${submit} aria-labelledby="sign-in-title">
       <h1 id="sign-in-title">Junction console</h1>
@@ -46,11 +60,11 @@ export function SignIn({ settings, notice, initial, onSession }: SignInProps) {
         </select></div>` : null}
       ${needsSecret ? html`
         <div class="field"><label for="sign-in-authid">Auth ID</label>
-          <input id="sign-in-authid" autocomplete="username" required value=${form.authid} onInput=${set('authid')} /></div>
+          <input id="sign-in-authid" autocomplete="username" required value=${form.authid} onInput=${set('authid')} ...${invalid('authid')} /></div>
         <div class="field"><label for="sign-in-secret">${form.method === 'ticket' ? 'Ticket' : 'Secret'}</label>
-          <input id="sign-in-secret" type="password" autocomplete="current-password" required value=${form.secret} onInput=${set('secret')} /></div>` : null}
+          <input id="sign-in-secret" type="password" autocomplete="current-password" required value=${form.secret} onInput=${set('secret')} ...${invalid('ticket')} /></div>` : null}
       <button type="submit" disabled=${busy}>Sign in</button>
-      <${ErrorText} error=${error} />
+      <${ErrorText} id="sign-in-error" error=${error} />
     </form>
   </main>`;
 }

@@ -9,7 +9,7 @@ import { tooLargeToSend } from '../message-size.js';
 import { useLoad } from '../live.js';
 import { MAX_PAYLOAD_CHARS, TapBuffer, tapEvent, type TapEvent } from '../tap-buffer.js';
 import { shownJson, visible } from '../shown-text.js';
-import { clearingOutcome, ErrorText, JsonField } from '../ui.js';
+import { clearingOutcome, ErrorText, JsonField, TableFrame, useFocusReturn } from '../ui.js';
 import { listing, NodeBar, NodeCell, NodeHeader, rowKey, Truncated, useNodeFilter } from './listing.js';
 
 interface SubscriptionRow {
@@ -43,6 +43,20 @@ export function Topics({ session, changes, maxMessageBytes }: { session: Session
   const [tapTopic, setTapTopic] = useState<TapTarget | undefined>(undefined);
   // The events' JSON is written once, when the panel opens, not at every redraw of the list.
   const [history, setHistory] = useState<{ title: string; json?: string; note?: string; error?: unknown } | undefined>(undefined);
+  // The panel takes the keyboard's focus when it opens, and gives it back to the button that opened it when it closes (Close or Escape).
+  const focus = useFocusReturn();
+  const panelTitle = useRef<HTMLHeadingElement>(null);
+  useEffect(() => {
+    if (history) panelTitle.current?.focus();
+  }, [history?.title]);
+  const openPanel = (panel: NonNullable<typeof history>) => {
+    focus.sent();
+    setHistory(panel);
+  };
+  const closePanel = () => {
+    setHistory(undefined);
+    focus.back();
+  };
 
   const showHistory = async (row: SubscriptionRow) => {
     try {
@@ -50,9 +64,9 @@ export function Topics({ session, changes, maxMessageBytes }: { session: Session
       const result = await session.call('wamp.subscription.get_events', [row.id], { limit: HISTORY_SHOWN, reverse: true });
       const events = result.args[0] as unknown[];
       const kept = row.history !== null && row.history > events.length ? ` of the ${row.history} kept` : '';
-      setHistory({ title: `History of ${visible(row.uri)}`, json: shownJson(events, 2), note: `The newest ${events.length} event(s)${kept}, newest first.` });
+      openPanel({ title: `History of ${visible(row.uri)}`, json: shownJson(events, 2), note: `The newest ${events.length} event(s)${kept}, newest first.` });
     } catch (error) {
-      setHistory({ title: `History of ${visible(row.uri)}`, error });
+      openPanel({ title: `History of ${visible(row.uri)}`, error });
     }
   };
 
@@ -72,9 +86,9 @@ export function Topics({ session, changes, maxMessageBytes }: { session: Session
       }, { match: row.match as MatchPolicy, get_retained: true });
       await session.call('junction.node.stats').catch(() => undefined);
       await probe.unsubscribe().catch(() => undefined);
-      setHistory({ title, json: shownJson(events, 2), ...(more > 0 ? { note: `${more} more retained event(s) not shown.` } : {}) });
+      openPanel({ title, json: shownJson(events, 2), ...(more > 0 ? { note: `${more} more retained event(s) not shown.` } : {}) });
     } catch (error) {
-      setHistory({ title, error });
+      openPanel({ title, error });
     }
   };
 
@@ -83,28 +97,28 @@ export function Topics({ session, changes, maxMessageBytes }: { session: Session
     <h2 id="topics-title">Topics <span class="count">${subscriptions.data?.total ?? ''}</span></h2>
     <${ErrorText} error=${subscriptions.error} />
     <${NodeBar} id="topics-node" list=${subscriptions.data} node=${node} setNode=${setNode} />
-    <div class="table-wrap">
-      <table>
+    <${TableFrame} label="Subscriptions table">
+      <table aria-label="Subscriptions">
         <thead><tr><th scope="col">Topic</th><${NodeHeader} list=${subscriptions.data} /><th scope="col">Match</th><th scope="col">Subscribers</th>
           <th scope="col">Retained</th><th scope="col">History</th><th scope="col"><span class="sr-only">Actions</span></th></tr></thead>
         <tbody>
           ${rows.map((row) => html`<tr key=${rowKey(row, row.id)}>
             <td class="wrap">${visible(row.uri)}</td><${NodeCell} list=${subscriptions.data} row=${row} /><td>${row.match}</td><td>${row.subscribers}</td>
-            <td>${row.retained_topics > 0 ? html`<button type="button" class="small" aria-label=${`Retained on ${row.uri}`} onClick=${() => showRetained(row)}>${row.retained_topics} topic(s)</button>` : '–'}</td>
-            <td>${row.history === null ? '–' : html`<button type="button" class="small" aria-label=${`History of ${row.uri}`} onClick=${() => showHistory(row)}>${row.history} event(s)</button>`}</td>
+            <td>${row.retained_topics > 0 ? html`<button type="button" class="small" aria-label=${`Retained on ${row.uri}: ${row.retained_topics} topic(s)`} onClick=${() => showRetained(row)}>${row.retained_topics} topic(s)</button>` : '–'}</td>
+            <td>${row.history === null ? '–' : html`<button type="button" class="small" aria-label=${`History of ${row.uri}: ${row.history} event(s)`} onClick=${() => showHistory(row)}>${row.history} event(s)</button>`}</td>
             <td><button type="button" class="small" aria-label=${`Tap ${row.uri}`} onClick=${() => setTapTopic({ topic: row.uri, match: row.match as MatchPolicy })}>Tap</button></td>
           </tr>`)}
         </tbody>
       </table>
-    </div>
+    <//>
     ${rows.length === 0 && !subscriptions.loading ? html`<p class="note">No subscriptions.</p>` : null}
     <${Truncated} list=${subscriptions.data} />
-    ${history ? html`<div class="panel" role="region" aria-label=${history.title}>
-      <h3>${history.title}</h3>
+    ${history ? html`<div class="panel" role="region" aria-label=${history.title} onKeyDown=${(e: KeyboardEvent) => { if (e.key === 'Escape') closePanel(); }}>
+      <h3 ref=${panelTitle} tabindex="-1">${history.title}</h3>
       <${ErrorText} error=${history.error} />
-      ${history.json !== undefined ? html`<pre class="json">${history.json}</pre>` : null}
+      ${history.json !== undefined ? html`<pre class="json" tabindex="0">${history.json}</pre>` : null}
       ${history.note ? html`<p class="note">${history.note}</p>` : null}
-      <button type="button" onClick=${() => setHistory(undefined)}>Close</button>
+      <button type="button" onClick=${closePanel}>Close</button>
     </div>` : null}
     <div class="split">
       <${Tap} session=${session} preset=${tapTopic} />
@@ -173,6 +187,7 @@ function Tap({ session, preset }: { session: Session; preset: TapTarget | undefi
 
   const tap = buffer.current;
   const events = tap.newest(TAP_SHOWN);
+  // The status announces only whether it taps: the counts change with every event, and a screen reader would read them on and on.
   return html`<form class="panel" onSubmit=${start} aria-labelledby="tap-title">
     <h3 id="tap-title">Live tap</h3>
     <div class="row">
@@ -191,10 +206,10 @@ function Tap({ session, preset }: { session: Session; preset: TapTarget | undefi
       <label class="check"><input type="checkbox" checked=${jsonView} onChange=${() => setJsonView(!jsonView)} /> JSON view</label>
     </div>
     <${ErrorText} error=${error} />
-    <p class="note" role="status" aria-live="polite" data-tap-status>
-      ${tapping ? `Tapping ${tapping}` : 'Not tapping'} · ${tap.received} received · ${tap.size} kept · ${tap.dropped} dropped · ${tap.skipped} skipped while paused
+    <p class="note" data-tap-status>
+      <span role="status">${tapping ? `Tapping ${tapping}` : 'Not tapping'}</span> · ${tap.received} received · ${tap.size} kept · ${tap.dropped} dropped · ${tap.skipped} skipped while paused
     </p>
-    <ol class="events" aria-label="Tapped events">
+    <ol class="events" tabindex="0" aria-label="Tapped events">
       ${events.map((item, index) => html`<li key=${index}>${jsonView ? html`<pre class="json">${eventJson(item)}</pre>` : eventLine(item)}</li>`)}
     </ol>
   </form>`;
