@@ -11,6 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import { autobahnSerializer, openConnection, type OpenSession } from '../support/autobahn.js';
 import { launchChromium, skipWithoutChromium, type LaunchedChromium } from '../support/chromium.js';
 import { freePort, projectRoot, RunningJunction } from '../support/cli.js';
+import { whileStopped, type OwnedProcess } from '../support/owned-process.js';
 
 const screenshots = process.env.CONSOLE_SCREENSHOTS ? join(projectRoot, 'docs', 'console') : undefined;
 
@@ -18,15 +19,13 @@ describe('the console of junction start --workers 2 in headless Chromium', { ski
   let junction: RunningJunction;
   let base: string;
   let chromium: LaunchedChromium;
-  const pids = new Map<string, number>();
+  const workers = new Map<string, OwnedProcess>();
   const clients: (OpenSession & { id: number; node: string })[] = [];
 
   before(async () => {
     const port = await freePort();
     junction = RunningJunction.start(['--port', String(port), '--workers', '2']);
-    for (const node of ['w1', 'w2']) {
-      pids.set(node, Number((await junction.started((line) => line.msg === 'worker serving' && line.node === node)).pid));
-    }
+    for (const node of ['w1', 'w2']) workers.set(node, await junction.worker(node));
     base = `http://127.0.0.1:${port}`;
     // The parent spreads connections over the workers: connect until a client is on each (bounded).
     for (let i = 0; i < 20 && new Set(clients.map((client) => client.node)).size < 2; i++) {
@@ -38,11 +37,8 @@ describe('the console of junction start --workers 2 in headless Chromium', { ski
   });
 
   after(async () => {
-    for (const [, pid] of pids) {
-      try {
-        process.kill(pid, 'SIGCONT');
-      } catch { /* gone already */ }
-    }
+    // A test that timed out may have left one stopped.
+    for (const worker of workers.values()) worker.signalIfRunning('SIGCONT');
     await Promise.all(clients.map((client) => client.close()));
     await chromium?.close();
     junction?.kill();
@@ -86,16 +82,12 @@ describe('the console of junction start --workers 2 in headless Chromium', { ski
     if (screenshots) await page.screenshot({ path: join(screenshots, 'cluster-overview.png'), fullPage: true });
 
     // The other worker stops answering: its row says so within the question time, and the page goes on.
-    const stopped = pids.get(elsewhere)!;
-    process.kill(stopped, 'SIGSTOP');
-    try {
+    await whileStopped([workers.get(elsewhere)!], async () => {
       await page.locator(`[data-node-row="${elsewhere}"]`).filter({ hasText: /No answer: .*did not answer within 2000 ms/ }).waitFor({ timeout: 15_000 });
       await page.locator('[data-stat="nodes"]').filter({ hasText: '1 of 2' }).waitFor();
       await page.getByRole('link', { name: 'Sessions' }).click();
       await page.locator(`[data-silent-node="${elsewhere}"]`).waitFor({ timeout: 15_000 });
       await page.locator(`tr[data-session="${here === 'w1' ? w1.id : w2.id}"]`).waitFor();
-    } finally {
-      process.kill(stopped, 'SIGCONT');
-    }
+    });
   });
 });

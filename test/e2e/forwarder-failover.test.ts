@@ -6,6 +6,7 @@ import { after, describe, it } from 'node:test';
 import { autobahnSerializer, openAutobahn, openConnection, type OpenSession } from '../support/autobahn.js';
 import { freePort, junctionBin, projectRoot, RunningJunction, type LogLine } from '../support/cli.js';
 import { skipWithoutDebian } from '../support/debian.js';
+import type { OwnedProcess } from '../support/owned-process.js';
 import { RunningRedis } from '../support/redis-server.js';
 import { eventually, waitFor } from '../support/wait.js';
 import { spawnOwned } from '../support/processes.js';
@@ -85,11 +86,8 @@ describe('forwarder failover with --workers 2', () => {
     const port = await freePort();
     const junction = RunningJunction.start(['--config', file, '--port', String(port), '--workers', '2', '--data-dir', join(dir, 'data')]);
     running.push(junction);
-    const serving = new Map<string, number>();
-    for (const node of ['w1', 'w2']) {
-      const line = await junction.started((candidate) => candidate.msg === 'worker serving' && candidate.node === node);
-      serving.set(node, Number(line.pid));
-    }
+    const serving = new Map<string, OwnedProcess>();
+    for (const node of ['w1', 'w2']) serving.set(node, await junction.worker(node));
     const holder = String((await junction.waitForLine(leaseHeld)).node);
     const survivor = holder === 'w1' ? 'w2' : 'w1';
 
@@ -106,7 +104,7 @@ describe('forwarder failover with --workers 2', () => {
     await appGetsExactly(app, range(0, 20));
 
     const lost = byNode.get(holder)!.session.id as number; // AutobahnJS forgets it once closed
-    process.kill(serving.get(holder)!, 'SIGKILL');
+    serving.get(holder)!.signal('SIGKILL');
     // Published on the survivor while the holder is dead: they wait in the parent's feed for the next holder.
     await publishAll(byNode.get(survivor)!, range(20, 40));
     await junction.waitForLine((line) => leaseHeld(line) && line.node === survivor, 10_000);

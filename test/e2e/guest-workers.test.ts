@@ -7,9 +7,9 @@ import { Agent, fetch } from 'undici';
 import { openAutobahn, openConnection, type OpenSession } from '../support/autobahn.js';
 import { freePort, junctionBin, projectRoot, runJunction, RunningJunction, type LogLine } from '../support/cli.js';
 import { skipWithoutDebian } from '../support/debian.js';
+import { OwnedProcess } from '../support/owned-process.js';
 import { processGone, spawnOwned } from '../support/processes.js';
 import { waitFor } from '../support/wait.js';
-import { signalGroup } from '../../src/node/process-group.js';
 
 /**
  * Crossbar guest workers run by the real CLI (`junction start --cbdir`) from a Crossbar-format
@@ -23,11 +23,11 @@ const folders: string[] = [];
 const running: RunningJunction[] = [];
 const clients: OpenSession[] = [];
 /** Guests that do not end with Junction on their own (the tests of what happens when Junction is killed). */
-const orphans: number[] = [];
+const orphans: OwnedProcess[] = [];
 after(async () => {
   await Promise.all(clients.map((client) => client.close()));
   running.forEach((junction) => junction.kill());
-  orphans.forEach((pid) => signalGroup(pid, 'SIGKILL'));
+  orphans.forEach((orphan) => orphan.signalGroupIfRunning('SIGKILL'));
   folders.forEach((folder) => rmSync(folder, { recursive: true, force: true }));
 });
 
@@ -236,10 +236,11 @@ describe('guest workers started by junction start --cbdir', () => {
       const junction = RunningJunction.start(['--cbdir', cbdir, ...workers], home);
       running.push(junction);
       const pid = Number((await guestLine(junction, 'left', (line) => line.msg.startsWith('pid '))).msg.slice(4));
-      orphans.push(pid);
+      const guest = OwnedProcess.under(junction.child, pid, 'the guest');
+      orphans.push(guest);
       junction.child.kill('SIGKILL');
       await junction.exited;
-      await waitFor(() => processGone(pid), `the guest (pid ${pid}) is gone after junction start ${workers.join(' ')} was killed`, 10_000);
+      await waitFor(() => !guest.running(), `the guest (pid ${pid}) is gone after junction start ${workers.join(' ')} was killed`, 10_000);
     }
   });
 
@@ -450,10 +451,11 @@ describe("a container worker's Python process when junction start is killed with
     running.push(junction);
     const joined = await junction.waitForLine((line) => line.guest === 'worker002' && new RegExp(` ${module} pid \\d+$`).test(` ${line.msg}`), 60_000);
     const pid = Number(/(\d+)$/.exec(joined.msg)![1]);
-    orphans.push(pid);
+    const python = OwnedProcess.under(junction.child, pid, 'the Python process');
+    orphans.push(python);
     junction.child.kill('SIGKILL');
     await junction.exited;
-    await waitFor(() => processGone(pid), `the Python process (pid ${pid}) is gone after junction start was killed`, 10_000);
+    await waitFor(() => !python.running(), `the Python process (pid ${pid}) is gone after junction start was killed`, 10_000);
   }
 
   it('ends: the kernel sends it SIGTERM', async () => {

@@ -2,8 +2,9 @@ import { type ChildProcess } from 'node:child_process';
 import { connect, createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type { CommandIo } from '../../src/cli/io.js';
-import { Arrivals } from './wait.js';
+import { OwnedProcess } from './owned-process.js';
 import { spawnOwned } from './processes.js';
+import { Arrivals } from './wait.js';
 
 export const projectRoot = fileURLToPath(new URL('../../../', import.meta.url));
 export const junctionBin = fileURLToPath(new URL('../../../bin/junction.js', import.meta.url));
@@ -127,6 +128,13 @@ export class RunningJunction {
   /** The WebSocket URL from the "listening" line. */
   async url(): Promise<string> {
     return String((await this.started((line) => line.msg === 'listening' && line.service === 'websocket')).url);
+  }
+
+  /** Worker `node` of a `--workers` parent, as its latest 'worker serving' line names it (waiting for the first, STARTUP_MS). */
+  async worker(node: string): Promise<OwnedProcess> {
+    const serving = (line: LogLine): boolean => line.msg === 'worker serving' && line.node === node;
+    await this.started(serving);
+    return OwnedProcess.under(this.child, Number(this.lines.findLast(serving)!.pid), `worker ${node}`);
   }
 
   kill(): void {
