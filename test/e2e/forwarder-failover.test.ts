@@ -170,7 +170,7 @@ describe('forwarder failover with two Redis nodes', { skip: skipRedis }, () => {
     await waitFor(() => holder.junction.lines.filter((line) => line.msg === 'forwarder delivery failed; will retry').length >= 1,
       'the holder tried the app', 10_000);
     holder.junction.kill();
-    await holder.junction.exited;
+    await holder.junction.waitForExit();
     app.down = false;
     // Published while the lease has not run out yet: they wait in the Redis stream for the next holder.
     await publishAll(onSurvivor, range(25, 40));

@@ -164,7 +164,7 @@ describe('a legacy REST backend joins the real-time world (issue #5, end to end)
   };
   const stopRouter = async (): Promise<void> => {
     router.child.kill('SIGTERM');
-    assert.equal(await router.exited, 0);
+    assert.equal(await router.waitForExit(), 0);
   };
 
   before(async () => {

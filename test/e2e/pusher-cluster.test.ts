@@ -210,7 +210,7 @@ describe('Pusher presence and channels across --workers 2 (the CLI, pusher-js, t
     for (const member of opened) member.client.disconnect();
     await waitFor(() => hooks(receiver).includes(`channel_vacated ${CHANNEL}`), 'channel_vacated', 10_000);
     junction.child.kill('SIGTERM'); // the parent stops its workers (a parent killed -9 leaves them to notice)
-    assert.equal(await junction.exited, 0);
+    assert.equal(await junction.waitForExit(), 0);
   });
 });
 

@@ -125,7 +125,7 @@ async function rawSocketJoinsSpread(port: number): Promise<void> {
 
 async function stopped(junction: RunningJunction): Promise<void> {
   junction.child.kill('SIGTERM');
-  assert.equal(await junction.exited, 0);
+  assert.equal(await junction.waitForExit(), 0);
 }
 
 describe('junction start --workers: the parent hands out the connections', () => {
@@ -244,7 +244,7 @@ describe('junction start --workers: the parent hands out the connections', () =>
   it('refuses a --handoff-queue that is not a positive number of connections', async () => {
     const junction = RunningJunction.start(['--workers', '2', '--handoff-queue', '0']);
     running.push(junction);
-    assert.equal(await junction.exited, 2);
+    assert.equal(await junction.waitForExit(), 2);
     assert.match(junction.stderr, /--handoff-queue must be a positive number of connections, got "0"/);
   });
 

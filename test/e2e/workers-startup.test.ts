@@ -97,7 +97,7 @@ describe('junction start --workers 2: clients that connect while it starts or a 
     assert.ok(counts['welcome w1'] && counts['welcome w2'], `both workers welcomed joins: ${JSON.stringify(counts)}`);
     assert.ok(outcomes.slice(restarted).includes('welcome w2'), `the restarted worker welcomed joins: ${JSON.stringify(tally(outcomes.slice(restarted)))}`);
     junction.child.kill('SIGTERM');
-    assert.equal(await junction.exited, 0);
+    assert.equal(await junction.waitForExit(), 0);
   });
 
   it('refuses a port in use in the parent, before any worker starts, with the message of a single process', async () => {

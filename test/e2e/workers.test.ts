@@ -116,7 +116,7 @@ describe('junction start --workers 2', () => {
     for (const client of listeners) assert.deepEqual(numbered(client), [1], `client on ${client.node} after the restart`);
 
     junction.child.kill('SIGTERM');
-    assert.equal(await junction.exited, 0);
+    assert.equal(await junction.waitForExit(), 0);
     await junction.waitForLine((line) => line.msg === 'workers stopped');
   });
 
@@ -155,20 +155,20 @@ describe('junction start --workers 2', () => {
     }
     assert.match(metrics, /^junction_backplane_relay_overflows_total 1$/m);
     junction.child.kill('SIGTERM');
-    assert.equal(await junction.exited, 0);
+    assert.equal(await junction.waitForExit(), 0);
   });
 
   it('refuses a bad --workers value', async () => {
     const junction = RunningJunction.start(['--workers', '0']);
     running.push(junction);
-    assert.equal(await junction.exited, 2);
+    assert.equal(await junction.waitForExit(), 2);
     assert.match(junction.stderr, /--workers must be "auto" or an integer from 1 to 256, got "0"/);
   });
 
   it('refuses a --relay-buffer that is not a positive number of bytes', async () => {
     const junction = RunningJunction.start(['--workers', '2', '--relay-buffer', '1e6']);
     running.push(junction);
-    assert.equal(await junction.exited, 2);
+    assert.equal(await junction.waitForExit(), 2);
     assert.match(junction.stderr, /--relay-buffer must be a positive number of bytes, got "1e6"/);
   });
 });

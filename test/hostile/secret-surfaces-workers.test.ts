@@ -136,7 +136,7 @@ describe('no secret on any surface: --workers 2, a Redis cluster with a password
   after(async () => {
     for (const client of open) client.close();
     for (const node of running) node.kill();
-    await Promise.all(running.map((node) => node.exited));
+    await Promise.all(running.map((node) => node.waitForExit()));
     await redis?.stop();
     rmSync(dir, { recursive: true, force: true });
   });

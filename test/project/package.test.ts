@@ -127,7 +127,7 @@ describe('npm pack', () => {
       assert.deepEqual(await response.json(), { status: 'serving' });
       assert.ok(npx.signalGroupIfRunning('SIGTERM'), 'npx leads its process group');
       await junction.waitForLine((line) => line.msg === 'stopped', 15_000);
-      await junction.exited;
+      await junction.waitForExit();
     } finally {
       npx.signalGroupIfRunning('SIGKILL');
     }

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import type { CommandIo } from '../../src/cli/io.js';
 import { OwnedProcess } from './owned-process.js';
 import { spawnOwned } from './processes.js';
-import { Arrivals } from './wait.js';
+import { Arrivals, within } from './wait.js';
 
 export const projectRoot = fileURLToPath(new URL('../../../', import.meta.url));
 export const junctionBin = fileURLToPath(new URL('../../../bin/junction.js', import.meta.url));
@@ -44,6 +44,13 @@ export async function freePort(): Promise<number> {
  * benches), and --workers starts three processes. A start in time costs no more wait for it.
  */
 export const STARTUP_MS = 60_000;
+
+/**
+ * How long a test waits for a junction process it signalled (or that ends on its own) to exit: a
+ * --workers parent gives its workers 10 s before it kills them, and a loaded machine (see
+ * STARTUP_MS) is slow at everything. An exit in time costs no more wait for it.
+ */
+export const EXIT_MS = 60_000;
 
 export interface RunResult {
   code: number | null;
@@ -118,6 +125,11 @@ export class RunningJunction {
   async waitForLine(match: (line: LogLine) => boolean, timeoutMs = 10_000): Promise<LogLine> {
     await this.arrivals.until(() => this.lines.some(match), 'a matching log line', timeoutMs);
     return this.lines.find(match)!;
+  }
+
+  /** Its exit code once it has exited, failing after `timeoutMs`. */
+  waitForExit(timeoutMs = EXIT_MS): Promise<number | null> {
+    return within(this.exited, `junction (pid ${this.child.pid}) to exit`, timeoutMs, () => `; stderr: ${this.stderr.slice(-2_000)}`);
   }
 
   /** Waits for a line the process writes as it starts serving (STARTUP_MS). */
