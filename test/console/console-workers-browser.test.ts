@@ -19,13 +19,13 @@ describe('the console of junction start --workers 2 in headless Chromium', { ski
   let junction: RunningJunction;
   let base: string;
   let chromium: LaunchedChromium;
-  const workers = new Map<string, OwnedProcess>();
+  let workers = new Map<string, OwnedProcess>();
   const clients: (OpenSession & { id: number; node: string })[] = [];
 
   before(async () => {
     const port = await freePort();
     junction = RunningJunction.start(['--port', String(port), '--workers', '2']);
-    for (const node of ['w1', 'w2']) workers.set(node, await junction.worker(node));
+    workers = await junction.workers(2);
     base = `http://127.0.0.1:${port}`;
     // The parent spreads connections over the workers: connect until a client is on each (bounded).
     for (let i = 0; i < 20 && new Set(clients.map((client) => client.node)).size < 2; i++) {

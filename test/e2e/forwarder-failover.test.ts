@@ -6,7 +6,6 @@ import { after, describe, it } from 'node:test';
 import { autobahnSerializer, openAutobahn, openConnection, type OpenSession } from '../support/autobahn.js';
 import { freePort, junctionBin, projectRoot, RunningJunction, type LogLine } from '../support/cli.js';
 import { skipWithoutDebian } from '../support/debian.js';
-import type { OwnedProcess } from '../support/owned-process.js';
 import { RunningRedis } from '../support/redis-server.js';
 import { eventually, waitFor } from '../support/wait.js';
 import { spawnOwned } from '../support/processes.js';
@@ -86,8 +85,7 @@ describe('forwarder failover with --workers 2', () => {
     const port = await freePort();
     const junction = RunningJunction.start(['--config', file, '--port', String(port), '--workers', '2', '--data-dir', join(dir, 'data')]);
     running.push(junction);
-    const serving = new Map<string, OwnedProcess>();
-    for (const node of ['w1', 'w2']) serving.set(node, await junction.worker(node));
+    const serving = await junction.workers(2);
     const holder = String((await junction.waitForLine(leaseHeld)).node);
     const survivor = holder === 'w1' ? 'w2' : 'w1';
 

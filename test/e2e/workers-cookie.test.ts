@@ -81,9 +81,7 @@ describe('two --workers parents on one data folder', { timeout: 120_000 }, () =>
       const port = await freePort();
       const junction = RunningJunction.start(['--config', configFile({ type: 'memory' }), '--host', '127.0.0.1', '--port', String(port), '--workers', '2', '--data-dir', dataDir]);
       running.push(junction);
-      const workers = new Map<string, OwnedProcess>();
-      for (const node of ['w1', 'w2']) workers.set(node, await junction.worker(node));
-      return { junction, url: `ws://127.0.0.1:${port}/ws`, workers };
+      return { junction, url: `ws://127.0.0.1:${port}/ws`, workers: await junction.workers(2) };
     };
     const first = await start();
     const cookie = await boundCookie(first.url);

@@ -85,9 +85,7 @@ const tally = (outcomes: string[]): Record<string, number> =>
 async function startWorkers(args: string[], count: number): Promise<{ junction: RunningJunction; workers: Map<string, OwnedProcess> }> {
   const junction = RunningJunction.start([...args, '--workers', String(count)]);
   running.push(junction);
-  const workers = new Map<string, OwnedProcess>();
-  for (let worker = 1; worker <= count; worker++) workers.set(`w${worker}`, await junction.worker(`w${worker}`));
-  return { junction, workers };
+  return { junction, workers: await junction.workers(count) };
 }
 
 /** The URL a listening line of worker w1 gives for `service` on transport `transport`. */

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { openConnection, autobahnSerializer, type OpenSession, type SerializerName } from '../support/autobahn.js';
 import { freePort, RunningJunction } from '../support/cli.js';
-import { whileStopped, type OwnedProcess } from '../support/owned-process.js';
+import { whileStopped } from '../support/owned-process.js';
 import { waitFor } from '../support/wait.js';
 
 const running: RunningJunction[] = [];
@@ -124,8 +124,7 @@ describe('junction start --workers 2', () => {
     const port = await freePort();
     const junction = RunningJunction.start(['--host', '127.0.0.1', '--port', String(port), '--workers', '2', '--relay-buffer', '300000']);
     running.push(junction);
-    const serving = new Map<string, OwnedProcess>();
-    for (const node of ['w1', 'w2']) serving.set(node, await junction.worker(node));
+    const serving = await junction.workers(2);
     const everyone = await spread(`ws://127.0.0.1:${port}/ws`, ['w1', 'w2']);
     const publisher = everyone[0]!;
     await untilEveryoneHears(publisher, everyone, 'ready');

@@ -149,6 +149,13 @@ export class RunningJunction {
     return OwnedProcess.under(this.child, Number(this.lines.findLast(serving)!.pid), `worker ${node}`);
   }
 
+  /** Workers w1 to w`count` of a `--workers` parent, by node name, once each serves. */
+  async workers(count: number): Promise<Map<string, OwnedProcess>> {
+    const workers = new Map<string, OwnedProcess>();
+    for (let worker = 1; worker <= count; worker++) workers.set(`w${worker}`, await this.worker(`w${worker}`));
+    return workers;
+  }
+
   kill(): void {
     if (this.child.exitCode === null) this.child.kill('SIGKILL');
   }

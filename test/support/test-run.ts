@@ -46,9 +46,7 @@ export class TestRun {
   async startWorkers(port: number, config?: string, count = 2): Promise<{ junction: RunningJunction; workers: Map<string, OwnedProcess> }> {
     const junction = RunningJunction.start([...(config === undefined ? [] : ['--config', config]), '--port', String(port), '--workers', String(count)]);
     this.running.push(junction);
-    const workers = new Map<string, OwnedProcess>();
-    for (let worker = 1; worker <= count; worker++) workers.set(`w${worker}`, await junction.worker(`w${worker}`));
-    return { junction, workers };
+    return { junction, workers: await junction.workers(count) };
   }
 
   /** An AutobahnJS session (JSON) on realm1 at `url`, closed by stop(). */
