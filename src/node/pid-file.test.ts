@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { spawnOwned } from '../../test/support/processes.js';
 import { standInJunction } from '../../test/support/stand-in-junction.js';
-import { waitFor } from '../../test/support/wait.js';
+import { waitFor, within } from '../../test/support/wait.js';
 import { isRunning, PidFileHeld, pidFileOwner, readPidFile, removePidFile, runningAs, writePidFile } from './pid-file.js';
 
 let dir: string;
@@ -122,7 +122,7 @@ describe('pid file', () => {
     const child = await standInJunction();
     assert.equal(runningAs(child.pid), 'junction');
     child.kill('SIGTERM');
-    await once(child, 'exit');
+    await within(once(child, 'exit'), 'the stand-in to exit after SIGTERM', 30_000);
     assert.equal(runningAs(child.pid), 'ended');
 
     // A parent that never reaps (sleep, exec'd by the shell that started the child): the child stays a zombie.

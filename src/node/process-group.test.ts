@@ -6,14 +6,14 @@ import { join } from 'node:path';
 import { once } from 'node:events';
 import { after, describe, it } from 'node:test';
 import { skipWithoutDebian } from '../../test/support/debian.js';
-import { processGone } from '../../test/support/processes.js';
+import { OwnedProcess } from '../../test/support/owned-process.js';
 import { waitFor } from '../../test/support/wait.js';
-import { signalGroup, spawnGroupLeader } from './process-group.js';
+import { spawnGroupLeader } from './process-group.js';
 
 const home = mkdtempSync(join(tmpdir(), 'junction-process-group-'));
-const leftovers: number[] = [];
+const leftovers: OwnedProcess[] = [];
 after(() => {
-  for (const pid of leftovers) signalGroup(pid, 'SIGKILL');
+  for (const leftover of leftovers) leftover.signalGroupIfRunning('SIGKILL');
   rmSync(home, { recursive: true, force: true });
 });
 
@@ -71,9 +71,9 @@ describe('spawnGroupLeader', () => {
     `], { stdio: ['ignore', 'pipe', 'inherit'] });
     const [line] = (await once(starter.stdout, 'data')) as [Buffer];
     const pid = Number(line.toString().trim());
-    leftovers.push(pid);
-    assert.ok(!processGone(pid));
+    const program = OwnedProcess.under(starter, pid, 'the program');
+    leftovers.push(program);
     starter.kill('SIGKILL');
-    await waitFor(() => processGone(pid), `the program ${pid} ended after the one that started it was killed`, 10_000);
+    await waitFor(() => !program.running(), `the program ${pid} ended after the one that started it was killed`, 10_000);
   });
 });

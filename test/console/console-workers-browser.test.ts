@@ -13,6 +13,7 @@ import { autobahnSerializer, openConnection, type OpenSession } from '../support
 import { launchChromium, skipWithoutChromium, type LaunchedChromium } from '../support/chromium.js';
 import { freePort, projectRoot, RunningJunction } from '../support/cli.js';
 import { accessibilityProblems, sideways } from './page-checks.js';
+import { whileStopped, type OwnedProcess } from '../support/owned-process.js';
 
 const screenshots = process.env.CONSOLE_SCREENSHOTS ? join(projectRoot, 'docs', 'console') : undefined;
 
@@ -20,15 +21,13 @@ describe('the console of junction start --workers 2 in headless Chromium', { ski
   let junction: RunningJunction;
   let base: string;
   let chromium: LaunchedChromium;
-  const pids = new Map<string, number>();
+  let workers = new Map<string, OwnedProcess>();
   const clients: (OpenSession & { id: number; node: string })[] = [];
 
   before(async () => {
     const port = await freePort();
     junction = RunningJunction.start(['--port', String(port), '--workers', '2']);
-    for (const node of ['w1', 'w2']) {
-      pids.set(node, Number((await junction.started((line) => line.msg === 'worker serving' && line.node === node)).pid));
-    }
+    workers = await junction.workers(2);
     base = `http://127.0.0.1:${port}`;
     // The parent spreads connections over the workers: connect until a client is on each (bounded).
     for (let i = 0; i < 20 && new Set(clients.map((client) => client.node)).size < 2; i++) {
@@ -40,11 +39,8 @@ describe('the console of junction start --workers 2 in headless Chromium', { ski
   });
 
   after(async () => {
-    for (const [, pid] of pids) {
-      try {
-        process.kill(pid, 'SIGCONT');
-      } catch { /* gone already */ }
-    }
+    // A test that timed out may have left one stopped.
+    for (const worker of workers.values()) worker.signalIfRunning('SIGCONT');
     await Promise.all(clients.map((client) => client.close()));
     await chromium?.close();
     junction?.kill();
@@ -92,9 +88,7 @@ describe('the console of junction start --workers 2 in headless Chromium', { ski
     Object.assign(fits, { Overview: await sideways(page) });
 
     // The other worker stops answering: its row says so within the question time, and the page goes on.
-    const stopped = pids.get(elsewhere)!;
-    process.kill(stopped, 'SIGSTOP');
-    try {
+    await whileStopped([workers.get(elsewhere)!], async () => {
       await page.locator(`[data-node-row="${elsewhere}"]`).filter({ hasText: /No answer: .*did not answer within 2000 ms/ }).waitFor({ timeout: 15_000 });
       await page.locator('[data-stat="nodes"]').filter({ hasText: '1 of 2' }).waitFor();
       found.push(...(await accessibilityProblems(page)).map((problem) => `Overview, a node silent: ${problem}`));
@@ -102,9 +96,7 @@ describe('the console of junction start --workers 2 in headless Chromium', { ski
       await page.locator(`[data-silent-node="${elsewhere}"]`).waitFor({ timeout: 15_000 });
       await page.locator(`tr[data-session="${here === 'w1' ? w1.id : w2.id}"]`).waitFor();
       found.push(...(await accessibilityProblems(page)).map((problem) => `Sessions, a node silent: ${problem}`));
-    } finally {
-      process.kill(stopped, 'SIGCONT');
-    }
+    });
     assert.deepEqual(found, [], 'axe-core finds nothing on the cluster views');
     for (const [view, widths] of Object.entries(fits)) {
       assert.ok(widths.page.scrollWidth <= widths.page.clientWidth && widths.frames.length === 0, `${view} scrolls sideways at 1280 px: ${JSON.stringify(widths)}`);

@@ -45,7 +45,7 @@ describe('junction CLI', () => {
 
     junction.child.kill('SIGTERM');
     assert.equal((await subscriber.closed).reason, 'wamp.close.system_shutdown');
-    assert.equal(await junction.exited, 0);
+    assert.equal(await junction.waitForExit(), 0);
     await junction.waitForLine((line) => line.msg === 'stopped');
     // The shutdown line counts exactly the sessions that then say they left: two clients, and the
     // node's own (the meta API, the HTTP publisher and caller).
@@ -210,7 +210,7 @@ describe('junction CLI', () => {
       assert.ok(String(warning.msg).startsWith(said), String(warning.msg));
       await junction.url();
       junction.child.kill('SIGTERM');
-      await new Promise((resolve) => junction.child.once('exit', resolve));
+      await junction.waitForExit();
       assert.doesNotMatch(junction.stderr, /SecurityWarning|DH parameter/);
       assert.equal(junction.lines.filter((line) => /DH parameter/.test(String(line.msg))).length, 1, 'said once, by the listener');
     } finally {
@@ -265,7 +265,7 @@ describe('junction init, check and start --cbdir', () => {
         await client.close();
       }
       junction.child.kill('SIGTERM');
-      assert.equal(await junction.exited, 0);
+      assert.equal(await junction.waitForExit(), 0);
 
       const broken = join(dir, 'broken.json');
       await writeFile(broken, JSON.stringify({

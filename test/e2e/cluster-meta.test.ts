@@ -115,8 +115,8 @@ describe('the meta API, testaments, retained events and history across nodes (th
     const a = connected[0]!;
     const others = connected.filter((client) => client.node !== a.node);
     assert.ok(others.length >= 3, 'clients landed on both workers');
-    const serving = await junction.started((line) => line.msg === 'worker serving' && line.node === others[0]!.node);
-    await scenario(a, others, () => process.kill(Number(serving.pid), 'SIGKILL'));
+    const serving = await junction.worker(others[0]!.node);
+    await scenario(a, others, () => serving.signal('SIGKILL'));
 
     // The worker is started again, clean: it copies the retained events and the history the other one kept.
     const restarted = others[0]!.node;

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { freePort, openRouterConfig, startClusterNodes } from '../support/cli.js';
 import { skipWithoutDebian } from '../support/debian.js';
+import { whileStopped } from '../support/owned-process.js';
 import { testRun, type NodeClient as Client } from '../support/test-run.js';
 import { eventually } from '../support/wait.js';
 
@@ -35,7 +36,7 @@ const consolePath = { type: 'console', realm: 'realm1', auth: { anonymous: { typ
 describe('the console\'s listings across the nodes of a cluster (the CLI, AutobahnJS)', () => {
   it('with --workers 2: every worker\'s entries with their node, a stopped worker named, a kill on the other worker', async () => {
     const port = await freePort();
-    const { pids } = await run.startWorkers(port);
+    const { workers } = await run.startWorkers(port);
     const url = `ws://127.0.0.1:${port}/ws`;
     const connected: Client[] = [];
     // The parent spreads connections over the workers: connect until two clients are on each (bounded).
@@ -79,9 +80,7 @@ describe('the console\'s listings across the nodes of a cluster (the CLI, Autoba
     await eventually(async () => (nodeOf(await list(a, 'session'), victim.id) === undefined ? true : undefined), 'the killed session gone from the listing');
 
     // A worker that does not answer (stopped): named, with why, within the question time; the other's rows still listed.
-    const stopped = pids.get('w2')!;
-    process.kill(stopped, 'SIGSTOP');
-    try {
+    await whileStopped([workers.get('w2')!], async () => {
       const started = Date.now();
       const listed = await list(a, 'session');
       const waited = Date.now() - started;
@@ -92,9 +91,7 @@ describe('the console\'s listings across the nodes of a cluster (the CLI, Autoba
       const stalled = await a.session.call('junction.node.stats') as { cluster: { nodes: ({ node: string; error?: string })[]; totals: { answered: number; of: number } } };
       assert.deepEqual([stalled.cluster.totals.answered, stalled.cluster.totals.of], [1, 2]);
       assert.match(stalled.cluster.nodes.find((node) => node.node === 'w2')?.error ?? '', /did not answer/);
-    } finally {
-      process.kill(stopped, 'SIGCONT');
-    }
+    });
     await eventually(async () => {
       const listed = await list(a, 'session');
       return listed.nodes.every((entry) => 'total' in entry) && nodeOf(listed, others[0]!.id) === 'w2' ? true : undefined;

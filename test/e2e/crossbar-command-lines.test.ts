@@ -63,7 +63,7 @@ describe("crossbar-examples' command lines, through a link named crossbar", () =
     assert.equal(status.code, 0, status.stderr);
     assert.match(status.stdout, /^running \(PID \d+\) from node directory /);
 
-    assert.equal(await node.exited, 0, node.stderr);
+    assert.equal(await node.waitForExit(), 0, node.stderr);
     assert.deepEqual(node.lines, [], 'the log goes to the file, not stdout');
     const logged = lines();
     assert.ok(logged.some((line) => line.level === 20), 'debug lines: --loglevel=debug is the debug level');
@@ -74,7 +74,7 @@ describe("crossbar-examples' command lines, through a link named crossbar", () =
 
   it('crossbar start --workers 2 --shutdownafter 1: counts from when every worker serves, not from when the parent starts them', async () => {
     const node = startCrossbar(['start', '--cbdir=./.crossbar', '--workers', '2', '--shutdownafter', '1']);
-    assert.equal(await node.exited, 0, node.stderr);
+    assert.equal(await node.waitForExit(), 0, node.stderr);
     const at = (line: LogLine) => Date.parse(String(line.time));
     const serving = node.lines.filter((line) => line.msg === 'worker serving');
     const stopping = node.lines.find((line) => line.msg === 'stopping the node: --shutdownafter has passed');
@@ -92,7 +92,7 @@ describe("crossbar-examples' command lines, through a link named crossbar", () =
     assert.ok(await accepts(port), node.stderr);
     const stop = await crossbarIn(['stop', '--personality', 'standalone']);
     assert.equal(stop.code, 0, stop.stderr);
-    assert.equal(await node.exited, 0);
+    assert.equal(await node.waitForExit(), 0);
     assert.ok(node.lines.every((line) => line.level >= 40), JSON.stringify(node.lines.filter((line) => line.level < 40)));
   });
 
@@ -104,7 +104,7 @@ describe("crossbar-examples' command lines, through a link named crossbar", () =
     assert.equal(status.code, 0, `${status.stdout}${status.stderr}`);
     const stop = await crossbarIn(['stop', '--cbdir=./.crossbar'], crossbarfx);
     assert.equal(stop.code, 0, stop.stderr);
-    assert.equal(await node.exited, 0);
+    assert.equal(await node.waitForExit(), 0);
   });
 
   it('refuses what it cannot mean before anything runs: a management personality, --vmprof (exit 2)', async () => {

@@ -77,7 +77,7 @@ describe('the form-locking app on Junction (WAMP v1 pages, a v2 lock service, a 
     await pageB?.close();
     await lockService?.close();
     junction?.kill();
-    await junction?.exited;
+    await junction?.waitForExit();
     await new Promise((resolve) => hooks?.close(resolve));
     rmSync(home, { recursive: true, force: true });
   });

@@ -85,11 +85,7 @@ describe('forwarder failover with --workers 2', () => {
     const port = await freePort();
     const junction = RunningJunction.start(['--config', file, '--port', String(port), '--workers', '2', '--data-dir', join(dir, 'data')]);
     running.push(junction);
-    const serving = new Map<string, number>();
-    for (const node of ['w1', 'w2']) {
-      const line = await junction.started((candidate) => candidate.msg === 'worker serving' && candidate.node === node);
-      serving.set(node, Number(line.pid));
-    }
+    const serving = await junction.workers(2);
     const holder = String((await junction.waitForLine(leaseHeld)).node);
     const survivor = holder === 'w1' ? 'w2' : 'w1';
 
@@ -106,7 +102,7 @@ describe('forwarder failover with --workers 2', () => {
     await appGetsExactly(app, range(0, 20));
 
     const lost = byNode.get(holder)!.session.id as number; // AutobahnJS forgets it once closed
-    process.kill(serving.get(holder)!, 'SIGKILL');
+    serving.get(holder)!.signal('SIGKILL');
     // Published on the survivor while the holder is dead: they wait in the parent's feed for the next holder.
     await publishAll(byNode.get(survivor)!, range(20, 40));
     await junction.waitForLine((line) => leaseHeld(line) && line.node === survivor, 10_000);
@@ -172,7 +168,7 @@ describe('forwarder failover with two Redis nodes', { skip: skipRedis }, () => {
     await waitFor(() => holder.junction.lines.filter((line) => line.msg === 'forwarder delivery failed; will retry').length >= 1,
       'the holder tried the app', 10_000);
     holder.junction.kill();
-    await holder.junction.exited;
+    await holder.junction.waitForExit();
     app.down = false;
     // Published while the lease has not run out yet: they wait in the Redis stream for the next holder.
     await publishAll(onSurvivor, range(25, 40));

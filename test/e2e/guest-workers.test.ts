@@ -7,9 +7,9 @@ import { Agent, fetch } from 'undici';
 import { openAutobahn, openConnection, type OpenSession } from '../support/autobahn.js';
 import { freePort, junctionBin, projectRoot, runJunction, RunningJunction, type LogLine } from '../support/cli.js';
 import { skipWithoutDebian } from '../support/debian.js';
+import { OwnedProcess } from '../support/owned-process.js';
 import { processGone, spawnOwned } from '../support/processes.js';
 import { waitFor } from '../support/wait.js';
-import { signalGroup } from '../../src/node/process-group.js';
 
 /**
  * Crossbar guest workers run by the real CLI (`junction start --cbdir`) from a Crossbar-format
@@ -23,11 +23,11 @@ const folders: string[] = [];
 const running: RunningJunction[] = [];
 const clients: OpenSession[] = [];
 /** Guests that do not end with Junction on their own (the tests of what happens when Junction is killed). */
-const orphans: number[] = [];
+const orphans: OwnedProcess[] = [];
 after(async () => {
   await Promise.all(clients.map((client) => client.close()));
   running.forEach((junction) => junction.kill());
-  orphans.forEach((pid) => signalGroup(pid, 'SIGKILL'));
+  orphans.forEach((orphan) => orphan.signalGroupIfRunning('SIGKILL'));
   folders.forEach((folder) => rmSync(folder, { recursive: true, force: true }));
 });
 
@@ -125,7 +125,7 @@ describe('guest workers started by junction start --cbdir', () => {
     await client.close();
     clients.pop();
     junction.child.kill('SIGTERM');
-    assert.equal(await junction.exited, 0);
+    assert.equal(await junction.waitForExit(), 0);
     assert.ok(!junction.lines.some((line) => line.guest === 'quiet' && line.msg === 'stdout line'), 'stdout "drop" is not logged');
     const killed = junction.lines.find((line) => line.guest === 'stubborn' && line.msg.startsWith('guest worker did not stop'));
     assert.ok(killed, 'the guest that ignores SIGTERM is reported killed');
@@ -162,7 +162,7 @@ describe('guest workers started by junction start --cbdir', () => {
     assert.equal(junction.lines.filter((line) => line.guest === 'steady' && line.msg === 'guest worker started').length, 1, 'the unchanged guest kept running');
     junction.child.kill('SIGTERM');
     // A guest that Junction stops (removed, restarted) fires no shutdown trigger (which would exit with 1).
-    assert.equal(await junction.exited, 0);
+    assert.equal(await junction.waitForExit(), 0);
     assert.ok(!junction.lines.some(isTriggerLine));
   });
 
@@ -179,7 +179,7 @@ describe('guest workers started by junction start --cbdir', () => {
     await guestLine(junction, 'worker002', (line) => line.msg === 'started');
     await junction.waitForLine((line) => line.msg === 'worker serving' && line.node === 'w2', 30_000);
     junction.child.kill('SIGTERM');
-    assert.equal(await junction.exited, 0);
+    assert.equal(await junction.waitForExit(), 0);
     const started = junction.lines.filter((line) => line.msg === 'guest worker started');
     assert.equal(started.length, 1, 'one guest start for the whole machine');
     assert.equal(started[0]!.node, undefined, 'started by the parent, not by a worker');
@@ -223,7 +223,7 @@ describe('guest workers started by junction start --cbdir', () => {
     await shownEverywhere(/^junction_guest_exits_total\{guest="worker002",outcome="error"\} 1$/m);
     await shownEverywhere(/^junction_guest_running\{guest="worker002"\} 0$/m);
     junction.child.kill('SIGTERM');
-    assert.equal(await junction.exited, 0);
+    assert.equal(await junction.waitForExit(), 0);
   });
 
   it('end when junction start is killed with SIGKILL, with and without --workers: the kernel sends them SIGTERM', { skip: skipWithoutDebian('util-linux') }, async () => {
@@ -236,10 +236,11 @@ describe('guest workers started by junction start --cbdir', () => {
       const junction = RunningJunction.start(['--cbdir', cbdir, ...workers], home);
       running.push(junction);
       const pid = Number((await guestLine(junction, 'left', (line) => line.msg.startsWith('pid '))).msg.slice(4));
-      orphans.push(pid);
+      const guest = OwnedProcess.under(junction.child, pid, 'the guest');
+      orphans.push(guest);
       junction.child.kill('SIGKILL');
-      await junction.exited;
-      await waitFor(() => processGone(pid), `the guest (pid ${pid}) is gone after junction start ${workers.join(' ')} was killed`, 10_000);
+      await junction.waitForExit();
+      await waitFor(() => !guest.running(), `the guest (pid ${pid}) is gone after junction start ${workers.join(' ')} was killed`, 10_000);
     }
   });
 
@@ -379,7 +380,7 @@ describe("a container worker's Python component, run by junction start --cbdir (
     await client.close();
     clients.pop();
     junction.child.kill('SIGTERM');
-    assert.equal(await junction.exited, 0);
+    assert.equal(await junction.waitForExit(), 0);
     assert.ok(junction.lines.some((line) => line.guest === 'worker002' && line.msg === 'guest worker stopped'));
   });
 });
@@ -450,10 +451,11 @@ describe("a container worker's Python process when junction start is killed with
     running.push(junction);
     const joined = await junction.waitForLine((line) => line.guest === 'worker002' && new RegExp(` ${module} pid \\d+$`).test(` ${line.msg}`), 60_000);
     const pid = Number(/(\d+)$/.exec(joined.msg)![1]);
-    orphans.push(pid);
+    const python = OwnedProcess.under(junction.child, pid, 'the Python process');
+    orphans.push(python);
     junction.child.kill('SIGKILL');
-    await junction.exited;
-    await waitFor(() => processGone(pid), `the Python process (pid ${pid}) is gone after junction start was killed`, 10_000);
+    await junction.waitForExit();
+    await waitFor(() => !python.running(), `the Python process (pid ${pid}) is gone after junction start was killed`, 10_000);
   }
 
   it('ends: the kernel sends it SIGTERM', async () => {

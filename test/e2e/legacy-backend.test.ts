@@ -20,6 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { openAutobahn, type OpenSession } from '../support/autobahn.js';
 import { freePort, RunningJunction } from '../support/cli.js';
 import { debianNeed, skipWithoutDebian } from '../support/debian.js';
+import { OwnedProcess } from '../support/owned-process.js';
 import { waitFor } from '../support/wait.js';
 import { spawnOwned } from '../support/processes.js';
 
@@ -124,7 +125,7 @@ class LegacyApp {
     const child = this.process;
     if (!child || child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise((resolve) => child.once('exit', resolve));
-    process.kill(-child.pid!, 'SIGKILL');
+    OwnedProcess.of(child, 'the PHP app').signalGroupIfRunning('SIGKILL');
     await exited;
   }
 
@@ -163,7 +164,7 @@ describe('a legacy REST backend joins the real-time world (issue #5, end to end)
   };
   const stopRouter = async (): Promise<void> => {
     router.child.kill('SIGTERM');
-    assert.equal(await router.exited, 0);
+    assert.equal(await router.waitForExit(), 0);
   };
 
   before(async () => {

@@ -54,12 +54,12 @@ async function longPollSession(base: string, publisher: OpenSession): Promise<Fr
 describe('long-poll and SSE with --workers 2 (no sticky sessions)', () => {
   it('relays each request to the worker holding the transport; a transport of a dead worker is refused clearly', async () => {
     const port = await freePort();
-    const { junction, pids } = await run.startWorkers(port, await run.configFile(config(undefined), 'junction-longpoll-cluster-'));
+    const { junction, workers } = await run.startWorkers(port, await run.configFile(config(undefined), 'junction-longpoll-cluster-'));
     const publisher = await run.open(`ws://127.0.0.1:${port}/ws`);
     const base = `http://127.0.0.1:${port}/lp`;
     const poll = await longPollSession(base, publisher);
     const owner = Buffer.from(poll.transport.split('.')[0]!, 'base64url').toString();
-    assert.ok(pids.has(owner), `the transport id names its worker (${owner})`);
+    assert.ok(workers.has(owner), `the transport id names its worker (${owner})`);
 
     // SSE: streams on fresh connections (so on both workers) hear a publication made on a WebSocket.
     const streams = [freshSse(`http://127.0.0.1:${port}/sse?topic=sse.news`, /from-ws/), freshSse(`http://127.0.0.1:${port}/sse?topic=sse.news`, /from-ws/)];
@@ -71,7 +71,7 @@ describe('long-poll and SSE with --workers 2 (no sticky sessions)', () => {
     }
 
     // Its worker dies: every request for it, wherever it lands, gets a clear 404.
-    process.kill(pids.get(owner)!, 'SIGKILL');
+    workers.get(owner)!.signal('SIGKILL');
     await junction.waitForLine((line) => line.msg === 'worker died; the other workers dropped its subscriptions; starting it again' && line.node === owner);
     for (let i = 0; i < 4; i++) {
       const answer = await poll.operation('receive');

@@ -60,7 +60,7 @@ describe('junction start, status and stop on one node folder', () => {
     const stop = await junctionIn(['stop', '--cbdir=./.crossbar']);
     assert.equal(stop.code, 0, stop.stderr);
     assert.match(stop.stdout, new RegExp(`SIGTERM sent.*\\nprocess ${pid} has ended\\n$`));
-    assert.equal(await junction.exited, 0);
+    assert.equal(await junction.waitForExit(), 0);
     assert.equal(existsSync(join(home, nodePid)), false, 'the node removes its node.pid as it stops');
 
     assert.equal((await junctionIn(['status', '--assert', 'stopped'])).code, 0);
@@ -74,7 +74,7 @@ describe('junction start, status and stop on one node folder', () => {
     const killed = await startNode(['--cbdir', '.crossbar']);
     const stalePid = killed.child.pid!;
     killed.child.kill('SIGKILL');
-    await killed.exited;
+    await killed.waitForExit();
     assert.match((await junctionIn(['status'])).stdout, new RegExp(`^stopped: .* \\(its pid file names process ${stalePid}, which has ended\\)\\n$`));
 
     const junction = await startNode(['--cbdir', '.crossbar']);
@@ -82,7 +82,7 @@ describe('junction start, status and stop on one node folder', () => {
     assert.equal(tookOver.msg, `took over the pid file of process ${stalePid}, which has ended`);
     assert.match((await junctionIn(['status'])).stdout, new RegExp(`^running \\(PID ${junction.child.pid}\\)`));
     assert.equal((await junctionIn(['stop'])).code, 0);
-    assert.equal(await junction.exited, 0);
+    assert.equal(await junction.waitForExit(), 0);
   });
 
   it('--workers 2 with --pid-file: the parent holds it, reload reaches every worker through it, stop ends the parent and its workers', async () => {
@@ -103,7 +103,7 @@ describe('junction start, status and stop on one node folder', () => {
 
     const stop = await junctionIn(['stop', '--pid-file', pidFile]);
     assert.equal(stop.code, 0, stop.stderr);
-    assert.equal(await junction.exited, 0);
+    assert.equal(await junction.waitForExit(), 0);
     for (const pid of workerPids) await waitFor(() => processGone(pid), `worker ${pid} gone`, 10_000);
     assert.equal(existsSync(pidFile), false);
     assert.equal(existsSync(join(home, 'junction.sock')), false);

@@ -194,12 +194,12 @@ describe('Pusher presence and channels across --workers 2 (the CLI, pusher-js, t
     for (const member of rest) assert.equal(count(member.changes, '-99'), 1, `user ${member.user} told once that 99 left`);
 
     // Worker w2 killed -9: w1's clients see the users of w2 leave at once, then come back as pusher-js reconnects them.
-    const w2 = Number((await junction.started((line) => line.msg === 'worker serving' && line.node === 'w2')).pid);
+    const w2 = await junction.worker('w2');
     const dropped = new Set<Member>();
     for (const member of rest) member.client.connection.bind('state_change', () => void dropped.add(member));
     const told = new Map(rest.map((member) => [member, member.history.length]));
     const removedHooks = hooks(receiver).length;
-    process.kill(w2, 'SIGKILL');
+    w2.signal('SIGKILL');
     await waitFor(() => dropped.size > 0 && rest.filter((member) => !dropped.has(member)).every((member) =>
       [...dropped].every((gone) => member.history.slice(told.get(member)).includes(`-${gone.user}`))), 'w1\'s clients told that w2\'s users left', 10_000);
     for (const gone of dropped) {
@@ -210,7 +210,7 @@ describe('Pusher presence and channels across --workers 2 (the CLI, pusher-js, t
     for (const member of opened) member.client.disconnect();
     await waitFor(() => hooks(receiver).includes(`channel_vacated ${CHANNEL}`), 'channel_vacated', 10_000);
     junction.child.kill('SIGTERM'); // the parent stops its workers (a parent killed -9 leaves them to notice)
-    assert.equal(await junction.exited, 0);
+    assert.equal(await junction.waitForExit(), 0);
   });
 });
 

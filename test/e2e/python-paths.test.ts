@@ -103,7 +103,7 @@ describe('resource and static package paths of a Crossbar config, run by junctio
     const hosts = junction.lines.filter((line) => line.msg === 'guest worker started' && String(line.guest).startsWith('resource:'));
     assert.deepEqual(hosts.map((line) => line.guest).sort(), ['resource:transport0:/api/seen', 'resource:transport0:/bare']);
     junction.child.kill('SIGTERM');
-    assert.equal(await junction.exited, 0);
+    assert.equal(await junction.waitForExit(), 0);
     for (const line of hosts) await waitFor(() => processGone(Number(line.pid)), `the Python web host ${String(line.guest)} stopped with the node`);
   });
 
@@ -121,7 +121,7 @@ describe('resource and static package paths of a Crossbar config, run by junctio
     assert.deepEqual(await answer.json(), { error: 'upstream_unreachable', message: 'the resource class has exited (its output is in the log); a reload starts it again' });
     assert.equal((await fetch(`http://127.0.0.1:${port}/`)).status, 200);
     junction.child.kill('SIGTERM');
-    assert.equal(await junction.exited, 0);
+    assert.equal(await junction.waitForExit(), 0);
   });
 
   it('a package that cannot be imported: the start is refused, naming the path, the package and Python\'s error', async () => {

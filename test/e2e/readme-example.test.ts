@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { freePort, projectRoot, RunningJunction } from '../support/cli.js';
-import { Arrivals } from '../support/wait.js';
+import { Arrivals, within } from '../support/wait.js';
 
 /**
  * The README's "Trying it" example, as written there (only its port changed), against `junction
@@ -62,7 +62,7 @@ describe("the README's AutobahnJS example", () => {
 
     // com.example.add is taken by the first: the second must say so, not die of an unhandled rejection.
     const second = runExample(file);
-    await second.exited;
+    await within(second.exited, 'the second run of the example to end', 30_000, () => `; it printed: ${second.output()}`);
     assert.match(second.output(), /wamp\.error\.procedure_already_exists/);
     assert.doesNotMatch(second.output(), /UnhandledPromiseRejection/);
     assert.equal(first.child.exitCode, null, 'the first runs on');

@@ -38,7 +38,7 @@ async function start(config: string, workers?: number): Promise<{ junction: Runn
 
 async function stop(junction: RunningJunction): Promise<void> {
   junction.child.kill('SIGTERM');
-  assert.equal(await junction.exited, 0);
+  assert.equal(await junction.waitForExit(), 0);
 }
 
 async function session(url: string): Promise<RawClient> {

@@ -201,7 +201,7 @@ describe('reloading the configuration of a running router', () => {
 
   it('stops on SIGTERM and removes its pid file and control socket', async () => {
     junction.child.kill('SIGTERM');
-    assert.equal(await junction.exited, 0);
+    assert.equal(await junction.waitForExit(), 0);
     assert.ok(!existsSync(pidFile));
     assert.ok(!existsSync(join(dir, 'junction.sock')));
     const unreachable = await reload();

@@ -58,7 +58,7 @@ function start(node: Node): RunningJunction {
 async function stopAll(root: string): Promise<void> {
   await Promise.all(sessions.map((session) => session.leave().catch(() => undefined)));
   for (const junction of running) junction.kill();
-  await Promise.all(running.map((junction) => junction.exited));
+  await Promise.all(running.map((junction) => junction.waitForExit()));
   await rm(root, { recursive: true, force: true });
 }
 
@@ -147,7 +147,7 @@ describe('rlinks: two Junction nodes linking realm1 both ways', { timeout: 180_0
   it('comes back after B restarts: A links again, events and calls flow again', async () => {
     const ups = linkUps(nodeA);
     nodeB.child.kill('SIGTERM');
-    await nodeB.exited;
+    await nodeB.waitForExit();
     await nodeA.waitForLine((line: LogLine) => line.msg.startsWith('router link down'), 20_000);
     assert.equal((await metric(a, 'junction_rlink_up')).find((line) => line.includes('link="to_b"'))?.endsWith(' 0'), true);
     nodeB = start(b);
@@ -315,7 +315,7 @@ describe("rlinks: a link never mirrors another link's mirror (three nodes, B lin
     // Restarted, B's link lists what A has at once: the same.
     const nodeB = running.find((junction) => junction.child.spawnargs.includes(b.config))!;
     nodeB.child.kill('SIGTERM');
-    await nodeB.exited;
+    await nodeB.waitForExit();
     await start(b).started((line) => line.msg === 'router link up');
     const again = await joinRealm(b);
     assert.deepEqual((await eventually(() => again.call('app.on_a'), 'app.on_a callable on the restarted B')).args, ['from A']);

@@ -171,7 +171,7 @@ describe("a router worker's Python components, run by junction start --cbdir", {
     await client.close();
     clients.pop();
     junction.child.kill('SIGTERM');
-    assert.equal(await junction.exited, 0);
+    assert.equal(await junction.waitForExit(), 0);
   });
 
   it("holds a class and a function component to their role's permissions in their configured realm; the entry refuses a process without the ticket; a reload adds and removes components", async () => {
@@ -220,7 +220,7 @@ describe("a router worker's Python components, run by junction start --cbdir", {
     await client.close();
     clients.pop();
     junction.child.kill('SIGTERM');
-    assert.equal(await junction.exited, 0);
+    assert.equal(await junction.waitForExit(), 0);
     assert.ok(!existsSync(dirname(socketPath)));
   });
 
@@ -246,7 +246,7 @@ describe("a router worker's Python components, run by junction start --cbdir", {
     await client.close();
     clients.pop();
     junction.child.kill('SIGTERM');
-    assert.equal(await junction.exited, 0);
+    assert.equal(await junction.waitForExit(), 0);
   });
 
   it('with --workers 2, each worker runs its own process of them, and clients of either worker sign in', async () => {
@@ -264,6 +264,6 @@ describe("a router worker's Python components, run by junction start --cbdir", {
     const joinedOn = (node: string) => junction.waitForLine((line) => line.msg === 'session joined' && line.authrole === 'public' && line.node === node, 10_000);
     await Promise.all([joinedOn('w1'), joinedOn('w2')]);
     junction.child.kill('SIGTERM');
-    assert.equal(await junction.exited, 0);
+    assert.equal(await junction.waitForExit(), 0);
   });
 });

@@ -22,7 +22,7 @@ const sessions: Session[] = [];
 after(async () => {
   await Promise.all(sessions.map((session) => session.leave().catch(() => undefined)));
   running.forEach((junction) => junction.kill());
-  await Promise.all(running.map((junction) => junction.exited));
+  await Promise.all(running.map((junction) => junction.waitForExit()));
   rmSync(home, { recursive: true, force: true });
 });
 

@@ -61,7 +61,7 @@ async function readStream(url: string, lastEventId: number | string, until: RegE
 describe('SSE Last-Event-ID with --workers 2', () => {
   it('resumes on either worker, and on a restarted one, with each missed event once', async () => {
     const port = await freePort();
-    const { junction, pids } = await run.startWorkers(port, await run.configFile(config(), 'junction-sse-resume-'));
+    const { junction, workers } = await run.startWorkers(port, await run.configFile(config(), 'junction-sse-resume-'));
     const publisher = await run.open(`ws://127.0.0.1:${port}/ws`);
     const ids: number[] = [];
     for (const word of ['one', 'two', 'three']) {
@@ -95,8 +95,9 @@ describe('SSE Last-Event-ID with --workers 2', () => {
     await resumeEverywhere();
 
     // A worker dies and starts again: it copies the history from the other, with the same ids.
-    process.kill(pids.get('w1')!, 'SIGKILL');
-    await junction.started((line) => line.msg === 'worker serving' && line.node === 'w1' && Number(line.pid) !== pids.get('w1'));
+    const w1 = workers.get('w1')!;
+    w1.signal('SIGKILL');
+    await junction.started((line) => line.msg === 'worker serving' && line.node === 'w1' && Number(line.pid) !== w1.pid);
     await waitUntilResumable(url, ids[0]!);
     await resumeEverywhere();
   });

@@ -130,7 +130,7 @@ describe('a wap path of a Crossbar config, run by junction start --cbdir', { ski
       assert.match(metrics, new RegExp(`^junction_wap_requests_total\\{outcome="${outcome}",path="/site",transport="transport0"\\} ${times}$`, 'm'), outcome);
     }
     junction.child.kill('SIGTERM');
-    assert.equal(await junction.exited, 0);
+    assert.equal(await junction.waitForExit(), 0);
   });
 
   it('templates shipped in a Python package; a template that is not there: that path answers 502 saying why', async () => {
@@ -171,6 +171,6 @@ describe('a wap path of a Crossbar config, run by junction start --cbdir', { ski
     assert.equal(bad.status, 502);
     assert.match(await bad.text(), /<pre>the template renderer has exited \(its output is in the log\); a reload starts it again \(/);
     junction.child.kill('SIGTERM');
-    assert.equal(await junction.exited, 0);
+    assert.equal(await junction.waitForExit(), 0);
   });
 });

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { freePort, RunningJunction } from '../support/cli.js';
 import { boundCookie, connectWithCookie, cookieRouterConfig, signInAsJoe } from '../support/cookie-client.js';
+import type { OwnedProcess } from '../support/owned-process.js';
 import type { RawClient } from '../support/raw-client.js';
 
 /**
@@ -76,22 +77,20 @@ for (const store of [{ type: 'memory' }, { type: 'file', filename: 'cookies.dat'
 describe('two --workers parents on one data folder', { timeout: 120_000 }, () => {
   it('the second parent starting leaves the first one\'s memory store alone: a worker of the first restarted still knows its cookies', async () => {
     const dataDir = join(home, 'data-two-parents');
-    const start = async (): Promise<{ junction: RunningJunction; url: string; pids: Map<string, number> }> => {
+    const start = async (): Promise<{ junction: RunningJunction; url: string; workers: Map<string, OwnedProcess> }> => {
       const port = await freePort();
       const junction = RunningJunction.start(['--config', configFile({ type: 'memory' }), '--host', '127.0.0.1', '--port', String(port), '--workers', '2', '--data-dir', dataDir]);
       running.push(junction);
-      const pids = new Map<string, number>();
-      for (const node of ['w1', 'w2']) pids.set(node, Number((await junction.started((line) => line.msg === 'worker serving' && line.node === node)).pid));
-      return { junction, url: `ws://127.0.0.1:${port}/ws`, pids };
+      return { junction, url: `ws://127.0.0.1:${port}/ws`, workers: await junction.workers(2) };
     };
     const first = await start();
     const cookie = await boundCookie(first.url);
 
     const second = await start();
     // The first parent's workers open their store again: it must still be theirs.
-    for (const [node, pid] of first.pids) {
-      process.kill(pid, 'SIGKILL');
-      await first.junction.waitForLine((line) => line.msg === 'worker serving' && line.node === node && Number(line.pid) !== pid, 30_000);
+    for (const [node, worker] of first.workers) {
+      worker.signal('SIGKILL');
+      await first.junction.waitForLine((line) => line.msg === 'worker serving' && line.node === node && Number(line.pid) !== worker.pid, 30_000);
     }
     for (let i = 0; i < 4; i++) {
       const again = await connectWithCookie(first.url, cookie);

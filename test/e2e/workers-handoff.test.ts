@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { connect as connectTls } from 'node:tls';
 import WebSocket from 'ws';
-import { accepts, freePort, RunningJunction, type LogLine } from '../support/cli.js';
+import { accepts, freePort, RunningJunction } from '../support/cli.js';
+import { whileStopped, type OwnedProcess } from '../support/owned-process.js';
 import { connectMqtt } from '../support/mqtt.js';
 import { selfSignedCertificate, skipTls, TestCertificates } from '../support/tls.js';
 import { waitFor } from '../support/wait.js';
@@ -80,13 +81,11 @@ function rawSocketHello(socket: Socket, details: Record<string, unknown>): Promi
 const tally = (outcomes: string[]): Record<string, number> =>
   outcomes.reduce<Record<string, number>>((counts, outcome) => ({ ...counts, [outcome]: (counts[outcome] ?? 0) + 1 }), {});
 
-/** Starts the CLI with `args` and waits until `count` workers serve; resolves to it and each worker's pid. */
-async function startWorkers(args: string[], count: number): Promise<{ junction: RunningJunction; pids: Map<string, number> }> {
+/** Starts the CLI with `args` and waits until `count` workers serve; resolves to it and each worker by node name (w1, w2...). */
+async function startWorkers(args: string[], count: number): Promise<{ junction: RunningJunction; workers: Map<string, OwnedProcess> }> {
   const junction = RunningJunction.start([...args, '--workers', String(count)]);
   running.push(junction);
-  const serving = (): LogLine[] => junction.lines.filter((line) => line.msg === 'worker serving');
-  await waitFor(() => serving().length >= count, `${count} workers serving`, 30_000);
-  return { junction, pids: new Map(serving().map((line) => [String(line.node), Number(line.pid)])) };
+  return { junction, workers: await junction.workers(count) };
 }
 
 /** The URL a listening line of worker w1 gives for `service` on transport `transport`. */
@@ -124,7 +123,7 @@ async function rawSocketJoinsSpread(port: number): Promise<void> {
 
 async function stopped(junction: RunningJunction): Promise<void> {
   junction.child.kill('SIGTERM');
-  assert.equal(await junction.exited, 0);
+  assert.equal(await junction.waitForExit(), 0);
 }
 
 describe('junction start --workers: the parent hands out the connections', () => {
@@ -141,33 +140,37 @@ describe('junction start --workers: the parent hands out the connections', () =>
   });
 
   it('gives the connections a worker had not taken when it was killed to the other worker: none is left unanswered', async () => {
-    const { junction, pids } = await startWorkers(['--host', '127.0.0.1', '--port', '0'], 2);
+    const { junction, workers } = await startWorkers(['--host', '127.0.0.1', '--port', '0'], 2);
     const url = await servedUrl(junction, 'websocket');
-    // w2 stopped: the connections handed to it wait for its answer, which never comes.
-    process.kill(pids.get('w2')!, 'SIGSTOP');
+    const w2 = workers.get('w2')!;
     const outcomes: string[] = [];
-    const joins = Array.from({ length: 10 }, () => wsJoin(url).then((outcome) => void outcomes.push(outcome)));
-    await waitFor(() => outcomes.length > 0, 'w1 welcomed a join', 10_000);
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    const beforeKill = outcomes.length;
-    process.kill(pids.get('w2')!, 'SIGKILL');
+    // w2 stopped: the connections handed to it wait for its answer, which never comes.
+    const { joins, beforeKill } = await whileStopped([w2], async () => {
+      const joins = Array.from({ length: 10 }, () => wsJoin(url).then((outcome) => void outcomes.push(outcome)));
+      await waitFor(() => outcomes.length > 0, 'w1 welcomed a join', 10_000);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const beforeKill = outcomes.length;
+      w2.signal('SIGKILL');
+      return { joins, beforeKill };
+    });
     await Promise.all(joins);
     assert.ok(beforeKill < 10, `some joins waited for the stopped worker (${beforeKill} of 10 answered before the kill)`);
     assert.deepEqual(tally(outcomes), { 'welcome w1': 10 }, 'every join is welcomed by the worker left');
-    await junction.started((line) => line.msg === 'worker serving' && line.node === 'w2' && Number(line.pid) !== pids.get('w2'));
+    await junction.started((line) => line.msg === 'worker serving' && line.node === 'w2' && Number(line.pid) !== w2.pid);
     await stopped(junction);
   });
 
   it('holds at most --handoff-queue connections that no worker took; past it closes new ones at once and counts them', async () => {
-    const { junction, pids } = await startWorkers(['--host', '127.0.0.1', '--port', '0', '--handoff-queue', '2'], 2);
+    const { junction, workers } = await startWorkers(['--host', '127.0.0.1', '--port', '0', '--handoff-queue', '2'], 2);
     const url = await servedUrl(junction, 'websocket');
     const metricsUrl = url.replace(/^ws/, 'http').replace(/\/ws$/, '/metrics');
-    for (const pid of pids.values()) process.kill(pid, 'SIGSTOP');
-    const held = [wsJoin(url), wsJoin(url)];
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    const refused = await Promise.all([wsJoin(url), wsJoin(url)]);
-    for (const outcome of refused) assert.match(outcome, /^(refused ECONNRESET|closed)$/, 'past the bound a connection is closed at once');
-    for (const pid of pids.values()) process.kill(pid, 'SIGCONT');
+    const held = await whileStopped([...workers.values()], async () => {
+      const held = [wsJoin(url), wsJoin(url)];
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const refused = await Promise.all([wsJoin(url), wsJoin(url)]);
+      for (const outcome of refused) assert.match(outcome, /^(refused ECONNRESET|closed)$/, 'past the bound a connection is closed at once');
+      return held;
+    });
     assert.deepEqual(tally(await Promise.all(held)), { 'welcome w1': 1, 'welcome w2': 1 }, 'the connections held are taken once the workers run again');
     await junction.waitForLine((line) => String(line.msg).startsWith('the workers are not taking their connections: new connections are closed until they catch up'));
     // The parent tells the workers its counts every second: the refusals and the emptied queue
@@ -239,7 +242,7 @@ describe('junction start --workers: the parent hands out the connections', () =>
   it('refuses a --handoff-queue that is not a positive number of connections', async () => {
     const junction = RunningJunction.start(['--workers', '2', '--handoff-queue', '0']);
     running.push(junction);
-    assert.equal(await junction.exited, 2);
+    assert.equal(await junction.waitForExit(), 2);
     assert.match(junction.stderr, /--handoff-queue must be a positive number of connections, got "0"/);
   });
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import WebSocket from 'ws';
 import { createServer } from 'node:net';
-import { freePort, runJunction, RunningJunction, type LogLine } from '../support/cli.js';
+import { freePort, runJunction, RunningJunction } from '../support/cli.js';
 import { waitFor } from '../support/wait.js';
 
 const running: RunningJunction[] = [];
@@ -70,18 +70,16 @@ describe('junction start --workers 2: clients that connect while it starts or a 
     const joins = keepJoining(port);
     const junction = RunningJunction.start(['--host', '127.0.0.1', '--port', String(port), '--workers', '2']);
     running.push(junction);
-    /** The pid of worker `node` once it has said `nth` times that it serves. */
-    const serving = async (node: string, nth: number): Promise<number> => {
-      const lines = (): LogLine[] => junction.lines.filter((line) => line.msg === 'worker serving' && line.node === node);
-      await waitFor(() => lines().length >= nth, `worker ${node} serving (${nth})`, 30_000);
-      return Number(lines()[nth - 1]!.pid);
+    /** Waits until worker `node` has said `nth` times that it serves. */
+    const serving = async (node: string, nth: number): Promise<void> => {
+      await waitFor(() => junction.lines.filter((line) => line.msg === 'worker serving' && line.node === node).length >= nth, `worker ${node} serving (${nth})`, 30_000);
     };
     const phases: Record<string, number> = {};
     await serving('w1', 1);
     phases['w1 serving'] = joins.opened();
-    const victim = await serving('w2', 1);
+    const victim = await junction.worker('w2');
     phases['w2 killed'] = joins.opened();
-    process.kill(victim, 'SIGKILL');
+    victim.signal('SIGKILL');
     await junction.waitForLine((line) => line.msg.startsWith('worker died') && line.node === 'w2');
     await serving('w2', 2);
     // A while longer, so that joins land on the restarted worker too.
@@ -99,7 +97,7 @@ describe('junction start --workers 2: clients that connect while it starts or a 
     assert.ok(counts['welcome w1'] && counts['welcome w2'], `both workers welcomed joins: ${JSON.stringify(counts)}`);
     assert.ok(outcomes.slice(restarted).includes('welcome w2'), `the restarted worker welcomed joins: ${JSON.stringify(tally(outcomes.slice(restarted)))}`);
     junction.child.kill('SIGTERM');
-    assert.equal(await junction.exited, 0);
+    assert.equal(await junction.waitForExit(), 0);
   });
 
   it('refuses a port in use in the parent, before any worker starts, with the message of a single process', async () => {

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { openConnection, autobahnSerializer, type OpenSession, type SerializerName } from '../support/autobahn.js';
 import { freePort, RunningJunction } from '../support/cli.js';
+import { whileStopped } from '../support/owned-process.js';
 import { waitFor } from '../support/wait.js';
 
 const running: RunningJunction[] = [];
@@ -97,9 +98,9 @@ describe('junction start --workers 2', () => {
     // started again, and the cluster carries on.
     const pending = publisher.session.call('e2e.hang', []).then(() => 'answered', (error: { error: string }) => error.error);
     await new Promise((resolve) => setTimeout(resolve, 100));
-    const serving = await junction.started((line) => line.msg === 'worker serving' && line.node === victim);
+    const serving = await junction.worker(victim);
     const dying = everyone.filter((client) => client.node === victim);
-    process.kill(Number(serving.pid), 'SIGKILL');
+    serving.signal('SIGKILL');
     await Promise.all(dying.map((client) => client.closed));
     assert.equal(await pending, 'wamp.error.canceled');
     await junction.waitForLine((line) => line.msg.startsWith('worker died') && line.node === victim);
@@ -115,7 +116,7 @@ describe('junction start --workers 2', () => {
     for (const client of listeners) assert.deepEqual(numbered(client), [1], `client on ${client.node} after the restart`);
 
     junction.child.kill('SIGTERM');
-    assert.equal(await junction.exited, 0);
+    assert.equal(await junction.waitForExit(), 0);
     await junction.waitForLine((line) => line.msg === 'workers stopped');
   });
 
@@ -123,24 +124,23 @@ describe('junction start --workers 2', () => {
     const port = await freePort();
     const junction = RunningJunction.start(['--host', '127.0.0.1', '--port', String(port), '--workers', '2', '--relay-buffer', '300000']);
     running.push(junction);
-    const serving = new Map<string, number>();
-    for (const node of ['w1', 'w2']) {
-      serving.set(node, Number((await junction.started((line) => line.msg === 'worker serving' && line.node === node)).pid));
-    }
+    const serving = await junction.workers(2);
     const everyone = await spread(`ws://127.0.0.1:${port}/ws`, ['w1', 'w2']);
     const publisher = everyone[0]!;
     await untilEveryoneHears(publisher, everyone, 'ready');
     const stuck = publisher.node === 'w1' ? 'w2' : 'w1';
-    process.kill(serving.get(stuck)!, 'SIGSTOP'); // it neither reads nor dies: only the bound can help
-    const big = 'x'.repeat(10_000);
-    // Bounded: 400 x 10 kB is more than the bound and any socket buffer between parent and worker.
-    for (let i = 0; i < 400 && !junction.lines.some((line) => line.msg.startsWith('worker does not read')); i++) {
-      await publisher.session.publish('e2e.fan', [big], {}, { acknowledge: true });
-    }
-    const warning = await junction.waitForLine((line) => line.msg.startsWith('worker does not read'));
-    assert.equal(warning.node, stuck);
-    assert.ok(Number(warning.queuedBytes) > 300_000);
-    await junction.waitForLine((line) => line.msg.startsWith('worker died') && line.node === stuck);
+    // Stopped, it neither reads nor dies: only the bound can help.
+    await whileStopped([serving.get(stuck)!], async () => {
+      const big = 'x'.repeat(10_000);
+      // Bounded: 400 x 10 kB is more than the bound and any socket buffer between parent and worker.
+      for (let i = 0; i < 400 && !junction.lines.some((line) => line.msg.startsWith('worker does not read')); i++) {
+        await publisher.session.publish('e2e.fan', [big], {}, { acknowledge: true });
+      }
+      const warning = await junction.waitForLine((line) => line.msg.startsWith('worker does not read'));
+      assert.equal(warning.node, stuck);
+      assert.ok(Number(warning.queuedBytes) > 300_000);
+      await junction.waitForLine((line) => line.msg.startsWith('worker died') && line.node === stuck);
+    });
     await waitFor(() => junction.lines.filter((line) => line.msg === 'worker serving' && line.node === stuck).length === 2,
       `worker ${stuck} serving again`, 20_000);
     const own = publisher.received.length;
@@ -154,20 +154,20 @@ describe('junction start --workers 2', () => {
     }
     assert.match(metrics, /^junction_backplane_relay_overflows_total 1$/m);
     junction.child.kill('SIGTERM');
-    assert.equal(await junction.exited, 0);
+    assert.equal(await junction.waitForExit(), 0);
   });
 
   it('refuses a bad --workers value', async () => {
     const junction = RunningJunction.start(['--workers', '0']);
     running.push(junction);
-    assert.equal(await junction.exited, 2);
+    assert.equal(await junction.waitForExit(), 2);
     assert.match(junction.stderr, /--workers must be "auto" or an integer from 1 to 256, got "0"/);
   });
 
   it('refuses a --relay-buffer that is not a positive number of bytes', async () => {
     const junction = RunningJunction.start(['--workers', '2', '--relay-buffer', '1e6']);
     running.push(junction);
-    assert.equal(await junction.exited, 2);
+    assert.equal(await junction.waitForExit(), 2);
     assert.match(junction.stderr, /--relay-buffer must be a positive number of bytes, got "1e6"/);
   });
 });

@@ -99,7 +99,7 @@ describe('wsgi and reverseproxy paths of a Crossbar config, run by junction star
     const hosts = junction.lines.filter((line) => line.msg === 'guest worker started' && String(line.guest).startsWith('wsgi:'));
     assert.deepEqual(hosts.map((line) => line.guest).sort(), ['wsgi:transport0:/', 'wsgi:transport0:/api/v1']);
     junction.child.kill('SIGTERM');
-    assert.equal(await junction.exited, 0);
+    assert.equal(await junction.waitForExit(), 0);
     for (const line of hosts) await waitFor(() => processGone(Number(line.pid)), `the WSGI host ${String(line.guest)} stopped with the node`);
   });
 
@@ -148,7 +148,7 @@ describe('wsgi and reverseproxy paths of a Crossbar config, run by junction star
     assert.match(after, /^junction_guest_starts_total\{guest="wsgi:transport0:\/app"\} 3$/m);
     assert.equal((await fetch(`http://127.0.0.1:${port}/app`)).status, 200);
     junction.child.kill('SIGTERM');
-    assert.equal(await junction.exited, 0);
+    assert.equal(await junction.waitForExit(), 0);
   });
 });
 
@@ -184,7 +184,7 @@ async function killedWhileServing(app: string, request: (url: string) => Promise
   await junction.started((line) => line.msg === 'listening' && line.service === 'wsgi');
   await request(`http://127.0.0.1:${port}/`);
   junction.child.kill('SIGKILL');
-  await junction.exited;
+  await junction.waitForExit();
   await waitFor(() => processGone(Number(host.pid)), 'the WSGI host stopped once its Junction was gone', 15_000);
 }
 
@@ -243,6 +243,6 @@ describe('a Flask app on a wsgi path', { skip: skipWithoutDebian('python3-flask'
     const posted = await fetch(`http://127.0.0.1:${port}/shop/items/junction`, { method: 'POST', body: new URLSearchParams({ size: 'L' }) });
     assert.equal(await posted.text(), "POST junction from 127.0.0.1, form {'size': 'L'}");
     junction.child.kill('SIGTERM');
-    assert.equal(await junction.exited, 0);
+    assert.equal(await junction.waitForExit(), 0);
   });
 });

@@ -55,7 +55,7 @@ describe('a request pipelined behind a long answer, then a reset', { timeout: 12
 
   after(async () => {
     junction.kill();
-    await junction.exited;
+    await junction.waitForExit();
     await rm(dir, { recursive: true, force: true });
   });
 

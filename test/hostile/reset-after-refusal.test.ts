@@ -51,7 +51,7 @@ describe('a client that resets after a refused upgrade or CONNECT', { timeout: 1
 
   after(async () => {
     junction.kill();
-    await junction.exited;
+    await junction.waitForExit();
     await rm(dir, { recursive: true, force: true });
   });
 

@@ -76,7 +76,7 @@ describe('clients that reset, end or close at every stage of every door of a --w
   after(async () => {
     for (const bystander of bystanders) await bystander.close().catch(() => undefined);
     junction?.kill();
-    await junction?.exited;
+    await junction?.waitForExit();
     rmSync(dir, { recursive: true, force: true });
   });
 

@@ -46,7 +46,7 @@ describe('clients that reset, end or close at every stage of every door', { time
   after(async () => {
     await bystander?.close().catch(() => undefined);
     junction?.kill();
-    await junction?.exited;
+    await junction?.waitForExit();
     rmSync(dir, { recursive: true, force: true });
   });
 

@@ -205,7 +205,7 @@ describe('no secret on any surface: router links and the node key', { timeout: 3
   after(async () => {
     for (const client of open) client.close();
     for (const node of [a, b]) node?.kill();
-    await Promise.all([a?.exited, b?.exited]);
+    await Promise.all([a?.waitForExit(), b?.waitForExit()]);
     await new Promise((resolve) => quoting?.close(resolve));
     rmSync(root, { recursive: true, force: true });
   });
@@ -293,7 +293,7 @@ describe('no secret on any surface: router links and the node key', { timeout: 3
       await c.started((line) => line.rlink === 'to_b' && /cannot join/.test(line.msg));
     } finally {
       c.kill();
-      await c.exited;
+      await c.waitForExit();
     }
     scan.saw('the log of a node that made its key', c.lines.map((line) => JSON.stringify(line)).join('\n'));
     scan.saw('its stderr', c.stderr);

@@ -136,7 +136,7 @@ describe('no secret on any surface: --workers 2, a Redis cluster with a password
   after(async () => {
     for (const client of open) client.close();
     for (const node of running) node.kill();
-    await Promise.all(running.map((node) => node.exited));
+    await Promise.all(running.map((node) => node.waitForExit()));
     await redis?.stop();
     rmSync(dir, { recursive: true, force: true });
   });
@@ -214,8 +214,7 @@ describe('no secret on any surface: --workers 2, a Redis cluster with a password
   });
 
   it('restarts a worker killed with SIGKILL, which signs in the changed ticket', async () => {
-    const pid = Number(junction.lines.find((line) => line.msg === 'worker serving' && line.node === 'w2')!.pid);
-    process.kill(pid, 'SIGKILL');
+    (await junction.worker('w2')).signal('SIGKILL');
     await junction.waitForLine(() => servingWorkers(junction) >= 3, 60_000);
     for (let round = 0; round < 4; round++) assert.equal(await signIn(`ws://127.0.0.1:${port}/ws`, 'ann', 'ticket', () => S.reloadTicket, open), 2);
   });

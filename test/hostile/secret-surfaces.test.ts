@@ -319,7 +319,7 @@ describe('no secret on any surface', { timeout: 300_000 }, () => {
     for (const pipe of pipes) pipe.close();
     watcher?.close();
     junction?.kill();
-    await junction?.exited;
+    await junction?.waitForExit();
     await redis?.stop();
     await app.stop();
     rmSync(dir, { recursive: true, force: true });
@@ -473,7 +473,7 @@ describe('no secret on any surface', { timeout: 300_000 }, () => {
       await refused.started((logged) => logged.msg === 'listening');
     } finally {
       refused.kill();
-      await refused.exited;
+      await refused.waitForExit();
     }
     saw('the log of a node Redis refused', refused.lines.map((logged) => JSON.stringify(logged)).join('\n'));
     saw('its stderr', refused.stderr);

@@ -150,7 +150,7 @@ describe('Dockerfile', () => {
       assert.equal((await probe()).code, 0, 'healthy while serving');
     } finally {
       junction.child.kill('SIGTERM');
-      await junction.exited;
+      await junction.waitForExit();
     }
     assert.equal((await probe()).code, 1, 'unhealthy once stopped');
   });

@@ -1,3 +1,4 @@
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -5,6 +6,7 @@ import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { freePort, junctionBin } from '../support/cli.js';
 import { skipWithoutDebian } from '../support/debian.js';
+import { processStat } from '../support/owned-process.js';
 import { processGone, spawnOwned } from '../support/processes.js';
 import { waitFor } from '../support/wait.js';
 
@@ -19,13 +21,8 @@ const goneWithinMs = 30_000;
 function descendants(root: number): number[] {
   const parents = new Map<number, number>();
   for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      parents.set(Number(entry), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
-    } catch {
-      // gone meanwhile
-    }
+    const ppid = /^\d+$/.test(entry) ? processStat(Number(entry))?.ppid : undefined; // undefined: gone meanwhile
+    if (ppid !== undefined) parents.set(Number(entry), ppid);
   }
   const found: number[] = [];
   let frontier = [root];
@@ -39,9 +36,9 @@ function descendants(root: number): number[] {
 
 /**
  * Starts `args` (a test process, or a runner of one), waits until the test process has its
- * servers (`processes` in all below what was started), and returns what was started's pid and the tree under it.
+ * servers (`processes` in all below what was started), and returns what was started and the tree under it.
  */
-async function started(args: string[], name: string, processes: number): Promise<{ starter: number; tree: number[] }> {
+async function started(args: string[], name: string, processes: number): Promise<{ starter: ChildProcess; tree: number[] }> {
   const pidsFile = join(dir, `${name}.pid`);
   // Without NODE_TEST_CONTEXT, which this file's own runner sets: a `node --test` that has it acts as a runner's child.
   const { NODE_TEST_CONTEXT: _ours, ...env } = process.env;
@@ -49,7 +46,7 @@ async function started(args: string[], name: string, processes: number): Promise
   await waitFor(() => existsSync(pidsFile) && readFileSync(pidsFile, 'utf8') !== '', `${name} to start its servers`, 40_000);
   // The router's second worker may still be starting when the first serves.
   await waitFor(() => descendants(child.pid!).length >= processes, `${processes} processes under ${name}`, 20_000);
-  return { starter: child.pid!, tree: descendants(child.pid!) };
+  return { starter: child, tree: descendants(child.pid!) };
 }
 
 const skip = skipWithoutDebian('util-linux') || skipWithoutDebian('redis-server');
@@ -64,7 +61,7 @@ describe('the workers of `junction start --workers 2` whose parent is killed whi
         await waitFor(() => descendants(parent).length === 2, 'both workers to be forked', 20_000);
         await new Promise((resolve) => setTimeout(resolve, delayMs));
         const workers = descendants(parent);
-        process.kill(parent, 'SIGKILL');
+        junction.kill('SIGKILL');
         await waitFor(() => workers.every(processGone), `workers ${workers.join(', ')} to be gone, the parent killed ${delayMs} ms after forking them`, goneWithinMs);
       } finally {
         junction.kill('SIGKILL');
@@ -77,14 +74,14 @@ describe('servers started by a test process end with it, however it ends', { ski
   it('a test process killed with SIGKILL: its router (and the router\'s workers) and redis-server are gone', async () => {
     // The router, its two workers and the redis-server (setpriv exec'd into each it started).
     const { starter, tree } = await started([fixture], 'killed', 4);
-    process.kill(starter, 'SIGKILL');
+    starter.kill('SIGKILL');
     await waitFor(() => tree.every(processGone), `every process it started (${tree.join(', ')}) to be gone`, goneWithinMs);
   });
 
   it('the `node --test` runner killed with SIGKILL: the test file it ran ends, and what that started with it', async () => {
     // The test process, and under it the same four.
     const { starter, tree } = await started(['--test', fixture], 'runner', 5);
-    process.kill(starter, 'SIGKILL');
+    starter.kill('SIGKILL');
     await waitFor(() => tree.every(processGone), `the test process and every process it started (${tree.join(', ')}) to be gone`, goneWithinMs);
   });
 });

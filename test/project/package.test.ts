@@ -6,6 +6,7 @@ import { dirname, join, normalize, relative } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { freePort, projectRoot, RunningJunction } from '../support/cli.js';
 import { skipUnlessCi } from '../support/debian.js';
+import { OwnedProcess } from '../support/owned-process.js';
 import { spawnOwned } from '../support/processes.js';
 
 /**
@@ -118,21 +119,17 @@ describe('npm pack', () => {
     const port = await freePort();
     // In a process group of its own: npx runs junction as its child, and the stop signal is for both.
     const junction = new RunningJunction(spawnOwned('npx', ['--no-install', 'junction', 'start', '--port', String(port)], { cwd: app, stdio: ['ignore', 'pipe', 'pipe'], detached: true }));
-    const group = -junction.child.pid!;
+    const npx = OwnedProcess.of(junction.child, 'npx');
     try {
       await junction.started((line) => line.msg === 'listening' && line.service === 'health');
       const response = await fetch(`http://127.0.0.1:${port}/health`);
       assert.equal(response.status, 200);
       assert.deepEqual(await response.json(), { status: 'serving' });
-      process.kill(group, 'SIGTERM');
+      assert.ok(npx.signalGroupIfRunning('SIGTERM'), 'npx leads its process group');
       await junction.waitForLine((line) => line.msg === 'stopped', 15_000);
-      await junction.exited;
+      await junction.waitForExit();
     } finally {
-      try {
-        process.kill(group, 'SIGKILL');
-      } catch {
-        // already gone
-      }
+      npx.signalGroupIfRunning('SIGKILL');
     }
   });
 });

@@ -2,8 +2,9 @@ import { type ChildProcess } from 'node:child_process';
 import { connect, createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type { CommandIo } from '../../src/cli/io.js';
-import { Arrivals } from './wait.js';
+import { OwnedProcess } from './owned-process.js';
 import { spawnOwned } from './processes.js';
+import { Arrivals, within } from './wait.js';
 
 export const projectRoot = fileURLToPath(new URL('../../../', import.meta.url));
 export const junctionBin = fileURLToPath(new URL('../../../bin/junction.js', import.meta.url));
@@ -43,6 +44,13 @@ export async function freePort(): Promise<number> {
  * benches), and --workers starts three processes. A start in time costs no more wait for it.
  */
 export const STARTUP_MS = 60_000;
+
+/**
+ * How long a test waits for a junction process it signalled (or that ends on its own) to exit: a
+ * --workers parent gives its workers 10 s before it kills them, and a loaded machine (see
+ * STARTUP_MS) is slow at everything. An exit in time costs no more wait for it.
+ */
+export const EXIT_MS = 60_000;
 
 export interface RunResult {
   code: number | null;
@@ -119,6 +127,11 @@ export class RunningJunction {
     return this.lines.find(match)!;
   }
 
+  /** Its exit code once it has exited, failing after `timeoutMs`. */
+  waitForExit(timeoutMs = EXIT_MS): Promise<number | null> {
+    return within(this.exited, `junction (pid ${this.child.pid}) to exit`, timeoutMs, () => `; stderr: ${this.stderr.slice(-2_000)}`);
+  }
+
   /** Waits for a line the process writes as it starts serving (STARTUP_MS). */
   started(match: (line: LogLine) => boolean): Promise<LogLine> {
     return this.waitForLine(match, STARTUP_MS);
@@ -127,6 +140,20 @@ export class RunningJunction {
   /** The WebSocket URL from the "listening" line. */
   async url(): Promise<string> {
     return String((await this.started((line) => line.msg === 'listening' && line.service === 'websocket')).url);
+  }
+
+  /** Worker `node` of a `--workers` parent, as its latest 'worker serving' line names it (waiting for the first, STARTUP_MS). */
+  async worker(node: string): Promise<OwnedProcess> {
+    const serving = (line: LogLine): boolean => line.msg === 'worker serving' && line.node === node;
+    await this.started(serving);
+    return OwnedProcess.under(this.child, Number(this.lines.findLast(serving)!.pid), `worker ${node}`);
+  }
+
+  /** Workers w1 to w`count` of a `--workers` parent, by node name, once each serves. */
+  async workers(count: number): Promise<Map<string, OwnedProcess>> {
+    const workers = new Map<string, OwnedProcess>();
+    for (let worker = 1; worker <= count; worker++) workers.set(`w${worker}`, await this.worker(`w${worker}`));
+    return workers;
   }
 
   kill(): void {

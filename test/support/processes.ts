@@ -3,19 +3,12 @@ import { once } from 'node:events';
 import { existsSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { debianNeed } from './debian.js';
+import { processStat } from './owned-process.js';
 
 /** True once `pid` is gone (or a zombie that nobody reaped yet: it runs no more code). Linux: reads /proc. */
 export function processGone(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return true;
-  }
-  try {
-    return /^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
-  } catch {
-    return true;
-  }
+  const stat = processStat(pid);
+  return stat === undefined || stat.state === 'Z';
 }
 
 /** How often a test process looks whether the process that started it is still there. */
@@ -90,14 +83,7 @@ export function endWithParent(): void {
 export function childProcesses(): number[] {
   const children: number[] = [];
   for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      // "pid (comm) state ppid ...": the command may hold spaces and parentheses, so fields are read after its last ")".
-      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === process.pid) children.push(Number(name));
-    } catch {
-      // gone meanwhile
-    }
+    if (/^\d+$/.test(name) && processStat(Number(name))?.ppid === process.pid) children.push(Number(name));
   }
   return children;
 }

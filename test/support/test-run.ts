@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { after } from 'node:test';
 import { autobahnSerializer, openAutobahn, openConnection, type OpenSession } from './autobahn.js';
 import { RunningJunction } from './cli.js';
+import type { OwnedProcess } from './owned-process.js';
 import { RunningRedis } from './redis-server.js';
 
 /** A client session that knows where it landed: its session ID and WELCOME.Details.x_junction_node. */
@@ -41,16 +42,11 @@ export class TestRun {
     return file;
   }
 
-  /** `junction start --workers COUNT` on `port` (with `--config config` when given), once every worker serves: it, and each worker's pid by node name (w1, w2...). */
-  async startWorkers(port: number, config?: string, count = 2): Promise<{ junction: RunningJunction; pids: Map<string, number> }> {
+  /** `junction start --workers COUNT` on `port` (with `--config config` when given), once every worker serves: it, and each worker by node name (w1, w2...). */
+  async startWorkers(port: number, config?: string, count = 2): Promise<{ junction: RunningJunction; workers: Map<string, OwnedProcess> }> {
     const junction = RunningJunction.start([...(config === undefined ? [] : ['--config', config]), '--port', String(port), '--workers', String(count)]);
     this.running.push(junction);
-    const pids = new Map<string, number>();
-    for (let worker = 1; worker <= count; worker++) {
-      const node = `w${worker}`;
-      pids.set(node, Number((await junction.started((line) => line.msg === 'worker serving' && line.node === node)).pid));
-    }
-    return { junction, pids };
+    return { junction, workers: await junction.workers(count) };
   }
 
   /** An AutobahnJS session (JSON) on realm1 at `url`, closed by stop(). */

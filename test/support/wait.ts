@@ -27,6 +27,23 @@ export async function steady(read: () => number, what: string, timeoutMs = 10_00
 }
 
 /**
+ * What `promise` gives, failing after `timeoutMs` with what was awaited (and `detail()`, what is
+ * known then): for an event that may never come (a process's exit), which would otherwise hold
+ * the test file, saying nothing, until the runner's timeout.
+ */
+export async function within<T>(promise: Promise<T>, what: string, timeoutMs: number, detail = (): string => ''): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}${detail()}`)), timeoutMs);
+  });
+  try {
+    return await Promise.race([promise, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
  * Retries `attempt` until it gives a value (a rejection counts as none yet), failing after 10 s:
  * for what one cluster node does that reaches the others asynchronously.
  */

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { accepts, freePort } from '../../support/cli.js';
 import { debianNeed } from '../../support/debian.js';
 import { spawnOwned } from '../../support/processes.js';
+import { within } from '../../support/wait.js';
 
 /** Debian's nginx; CI installs it (.ci/run). */
 export const nginxBinary = debianNeed('nginx').file;
@@ -59,7 +60,7 @@ export class RunningNginx {
   /** SIGTERM (fast shutdown), wait for the exit, remove the temp dir. */
   async stop(): Promise<void> {
     if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGTERM');
-    await this.exited;
+    await within(this.exited, 'nginx to exit after SIGTERM', 30_000);
     await rm(this.dir, { recursive: true, force: true });
   }
 }

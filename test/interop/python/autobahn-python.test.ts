@@ -14,6 +14,7 @@ import { debianNeed, skipUnlessCi, skipWithoutDebian } from '../../support/debia
 import { startTestNode, testConfig } from '../../support/node.js';
 import { addRawSocketListener, rawSocketSettings } from '../../transport/rawsocket-support.js';
 import { spawnOwned } from '../../support/processes.js';
+import { within } from '../../support/wait.js';
 
 /**
  * Interop with Autobahn|Python from Debian (python3-autobahn, asyncio): a Python backend joins
@@ -71,7 +72,7 @@ async function startPython(url: string, serializer: string, flavor: Flavor = 'as
   const stop = async (): Promise<void> => {
     if (child.exitCode === null && child.signalCode === null) {
       child.kill('SIGTERM');
-      await once(child, 'exit');
+      await within(once(child, 'exit'), 'the Python client to exit after SIGTERM', 30_000, () => `; stderr: ${stderr}`);
     }
     children.delete(child);
     if (sessionId !== undefined) await sessionGone(sessionId);
