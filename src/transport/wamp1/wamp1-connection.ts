@@ -61,6 +61,7 @@ export function serveWamp1(ws: WebSocket, transport: TransportInfo, settings: Wa
     if (!open) return;
     open = false;
     ws.close(code, reason.slice(0, 120)); // a close reason fits in 123 bytes
+    ws.resume(); // paused before the session existed: the client's close frame must be read for the close to complete
   };
   const uri = (name: string): string => settings.mapping.toV2(prefixes.expand(name));
 
