@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import mqtt from 'mqtt';
 import { WebSocket } from 'ws';
-import { RunningJunction } from '../support/cli.js';
+import { freePort, RunningJunction } from '../support/cli.js';
 import { RawClient } from '../support/raw-client.js';
 import { closed } from '../support/ws-probes.js';
 import { Wamp1Client } from '../support/wamp1-client.js';
@@ -299,6 +299,42 @@ describe('a node that begins to stop refuses new sessions on every door at once'
     assert.deepEqual((app.bodies[0] as { args: unknown }).args, ['kept']);
     restarted.junction.child.kill('SIGTERM');
     assert.equal(await restarted.junction.exited, 0);
+    await app.close();
+  });
+
+  it('with --workers, the parent keeps the shared port open while the workers stop: a new client gets the same refusals', { timeout: 180_000 }, async () => {
+    const app = new App();
+    const appPort = await app.listen();
+    const port = await freePort();
+    const config = join(folder, 'workers-config.json');
+    const single = stopOrderConfig(appPort) as { workers: [{ transports: { endpoint: object }[] }] };
+    const [web] = single.workers[0].transports;
+    web!.endpoint = { type: 'tcp', port, interface: '127.0.0.1' };
+    single.workers[0].transports = [web!];
+    await writeFile(config, JSON.stringify(single));
+    const junction = RunningJunction.start(['--config', config, '--data-dir', join(folder, 'workers-data'), '--workers', '2']);
+    running.push(junction);
+    for (const node of ['w1', 'w2']) await junction.started((line) => line.msg === 'worker serving' && line.node === node);
+    const httpUrl = `http://127.0.0.1:${port}`;
+
+    // The forwarder's worker waits for its request in flight as it stops: the stop is held open.
+    const watcher = await RawClient.open(`ws://127.0.0.1:${port}/ws`);
+    assert.equal((await wampAnswer(watcher))[0], 2);
+    watcher.send([16, 1, { acknowledge: true }, 'fwd.order', ['kept']]);
+    await watcher.next((message) => message[0] === 17);
+    await waitFor(() => app.held.length === 1, 'the forwarder\'s request to the app', 30_000);
+
+    junction.child.kill('SIGTERM');
+    await waitFor(() => junction.lines.filter((line) => line.msg === 'shutting down').length === 2, 'both workers stopping', 30_000);
+    const newcomer = await RawClient.open(`ws://127.0.0.1:${port}/ws`);
+    const [opened, published] = await Promise.all([
+      post(`${httpUrl}/lp/open`, '{"protocols": ["wamp.2.json"]}'),
+      post(`${httpUrl}/publish`, '{"topic": "chat", "args": ["over http"]}'),
+    ]);
+    assert.equal((await wampAnswer(newcomer))[2], 'wamp.close.system_shutdown');
+    assert.equal(`${opened.status} ${opened.body}`, '503 {"error":"shutting_down","message":"the router is shutting down"}');
+    assert.equal(`${published.status} ${published.body}`, `503 ${bridgeRefusal}`);
+    assert.equal(await junction.exited, 0);
     await app.close();
   });
 });
