@@ -286,6 +286,7 @@ describe('a node that begins to stop refuses new sessions on every door at once'
     assert.equal(metricSum(during, 'junction_sessions_joined_total', { origin: 'client' }), joinsBefore);
     // Each WAMP-speaking door's refusal counted: WebSocket, RawSocket, WAMP v1, Pusher, MQTT (twice), SSE.
     assert.equal(metricSum(during, 'junction_sessions_refused_stopping_total'), 7);
+    assert.equal(metricSum(during, 'junction_mqtt_refused_connections_total', { reason: 'stopping' }), 2);
 
     // Then the router's GOODBYE ends the joined sessions, and the node exits cleanly.
     const goodbye = await watcher.next((message) => message[0] === 6, 30_000);
