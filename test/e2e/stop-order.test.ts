@@ -1,8 +1,8 @@
 /**
  * A stopping node refuses new sessions on every door from the moment it begins to stop, while
- * the sessions already joined keep working until the router's GOODBYE. The stop is held open by
- * a forwarder whose app has not answered (it waits for its request in flight, up to 5 s): the
- * forwarder's accepted message is still delivered after the restart.
+ * the sessions already joined keep working until the router's GOODBYE. The stop is held open by a
+ * guest that ignores SIGTERM (2 s) and a forwarder whose app has not answered (it waits for its
+ * request in flight, up to 5 s): the forwarder's accepted message is delivered after the restart.
  */
 import assert from 'node:assert/strict';
 import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -83,6 +83,10 @@ function stopOrderConfig(appPort: number): object {
         type: 'class', id: 'fwd', classname: 'crossbar.bridge.rest.MessageForwarder', realm: 'realm1',
         extra: { subscriptions: [{ topic: 'fwd.order', url: `http://127.0.0.1:${appPort}/hook` }], method: 'POST', expectedcode: 200, timeout: 30_000 },
       }],
+    }, {
+      // Ignores SIGTERM: the stop waits 2 s for it (then SIGKILL) before the components stop.
+      type: 'guest', id: 'stubborn', executable: process.execPath,
+      arguments: ['-e', 'const junction = process.ppid; process.on("SIGTERM", () => {}); setInterval(() => { if (process.ppid !== junction) process.exit(0); }, 250);'],
     }],
   };
 }
