@@ -201,6 +201,9 @@ export async function startNode(config: JunctionConfig, options: NodeOptions): P
   const stop = (): Promise<void> =>
     (stopping ??= (async () => {
       state = 'stopping';
+      // First, on every door at once: a client arriving now is refused before it signs in, while
+      // the sessions joined keep working until the router's GOODBYE below.
+      router.refuseClientSessions();
       await reloading;
       const joined = router.joinedSessions();
       log.info({ client_sessions: joined.client, internal_sessions: joined.internal }, 'shutting down');

@@ -4,6 +4,7 @@ import { MetricsRegistry, type Counter, type Gauge, type Histogram } from '../me
 export interface RouterMetrics {
   sessions: Gauge;
   sessionsJoined: Counter;
+  sessionsRefusedStopping: Counter;
   protocolViolations: Counter;
   messagesReceived: Counter;
   published: Counter;
@@ -42,6 +43,7 @@ export function createRouterMetrics(registry: MetricsRegistry): RouterMetrics {
   return {
     sessions: registry.gauge('junction_sessions', 'Sessions joined to a realm now, by realm and origin (client: over a transport; internal: the node\'s own, such as the meta API and the HTTP bridge)'),
     sessionsJoined: registry.counter('junction_sessions_joined_total', 'Sessions that reached WELCOME, by realm and origin'),
+    sessionsRefusedStopping: registry.counter('junction_sessions_refused_stopping_total', 'Client sessions refused (ABORT wamp.close.system_shutdown, or the door\'s refusal) because the node is stopping, by transport type'),
     protocolViolations: registry.counter('junction_protocol_violations_total', 'Sessions aborted for a protocol violation'),
     messagesReceived: registry.counter('junction_messages_received_total', 'WAMP messages received from joined sessions, by origin (client or internal)'),
     published: registry.counter('junction_publications_total', 'PUBLISH messages accepted, by realm and origin of the publisher'),

@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import { MessageType as T } from '../protocol/codes.js';
 import { maxUriLength } from '../protocol/uri.js';
 import type { AuthGate, AuthOutcome } from './hooks.js';
+import { InternalSession } from './internal-session.js';
 import { allRoles, flush, MemoryPeer, onlyMessage, RouterHarness } from '../../test/support/router-harness.js';
 
 describe('router - session lifecycle', () => {
@@ -142,6 +143,27 @@ describe('router - session lifecycle', () => {
     await done;
     assert.equal(a.peer.take().length, 0, 'no GOODBYE echo to a GOODBYE reply');
     assert.equal(h.router.sessionCount, 0);
+  });
+
+  it('refuses client sessions once the node begins to stop, before any sign-in, while joined and internal sessions go on', async () => {
+    let signIns = 0;
+    const h = new RouterHarness();
+    const joined = await h.join();
+    h.router.refuseClientSessions();
+    const gate: AuthGate = { hello: () => (signIns++, { kind: 'welcome', identity: { authid: 'a', authrole: 'anonymous', authmethod: 'anonymous', authprovider: 'static' } }) };
+    const late = new MemoryPeer();
+    late.link = h.router.attach(late, gate);
+    late.raw([T.HELLO, 'realm1', { roles: allRoles }]);
+    await flush();
+    assert.equal(onlyMessage(late.take(), T.ABORT).reason, 'wamp.close.system_shutdown');
+    assert.ok(late.closed);
+    assert.equal(signIns, 0, 'the sign-in is not asked');
+    assert.equal(h.router.metrics.sessionsRefusedStopping.value({ transport: 'memory' }), 1);
+    const internal = await InternalSession.join(h.router.attach.bind(h.router), 'realm1', { authid: 'component', authrole: 'trusted' });
+    assert.equal(await internal.publishAcknowledged('topic1', [1]) > 0, true);
+    joined.peer.raw([T.PUBLISH, 1, { acknowledge: true }, 'topic1', []]);
+    await flush();
+    assert.equal(onlyMessage(joined.peer.take(), T.PUBLISHED).request, 1);
   });
 
   it('closes a session whose transport cannot send even the ABORT that replaces an undeliverable message, without replacing that ABORT again', async () => {

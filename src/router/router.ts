@@ -63,6 +63,8 @@ export class Router implements SessionHost {
   private readonly deadTestaments: DeadNodeTestaments | undefined;
   private readonly sessions = new Set<Session>();
   private closing = false;
+  /** Set when the node begins to stop: sessions over a transport are refused; the node's own still join. */
+  private refusingClients = false;
   /** Whether this node has copied the retained events and event history of another (once, after it started). */
   private stateCopied = false;
   private readonly idle: (() => void)[] = [];
@@ -204,9 +206,18 @@ export class Router implements SessionHost {
     return new SessionSeries(this, peer, auth, options);
   }
 
-  /** Whether the router is shutting down (a connection's next session is then not opened). */
+  /** Whether the router is shutting down or refusing clients (a connection's next session is then not opened). */
   get isClosing(): boolean {
-    return this.closing;
+    return this.closing || this.refusingClients;
+  }
+
+  /**
+   * The node begins to stop: from now on every session over a transport is refused as at shutdown
+   * (each door answers with its own refusal), before any sign-in; sessions joined keep working
+   * until shutdown(), and the node's own (components, bridges) may still join.
+   */
+  refuseClientSessions(): void {
+    this.refusingClients = true;
   }
 
   /** A session on `peer`; `series`, if any, is told when the client leaves with GOODBYE (SeriesHost). */
@@ -215,7 +226,11 @@ export class Router implements SessionHost {
     session.trusted = options.trusted ?? false;
     session.limited = !session.trusted && options.exemptFromLimits !== true;
     this.sessions.add(session);
-    if (this.closing) session.abort(ErrorUri.systemShutdown, 'the router is shutting down');
+    const client = session.origin === 'client';
+    if (this.closing || (this.refusingClients && client)) {
+      if (client) this.metrics.sessionsRefusedStopping.inc({ transport: peer.transport.type });
+      session.abort(ErrorUri.systemShutdown, 'the router is shutting down');
+    }
     return session;
   }
 

@@ -96,7 +96,8 @@ export function runWorkers(options: WorkersOptions): Promise<number> {
     if (stopping) return;
     stopping = true;
     exitCode = code;
-    ports.close();
+    // The ports stay open until the workers are gone: each refuses new sessions as it stops (as a
+    // node alone does), and a long-poll client's next request still reaches its worker.
     besideStopped = options.beside?.stop() ?? Promise.resolve();
     if (workers.size === 0) return finish(exitCode);
     for (const worker of workers.values()) worker.process.kill('SIGTERM');
@@ -179,6 +180,7 @@ export function runWorkers(options: WorkersOptions): Promise<number> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   return finished.then(async (code) => {
+    ports.close();
     await besideStopped;
     clearInterval(reporting);
     process.off('SIGINT', onSignal);

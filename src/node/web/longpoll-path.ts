@@ -28,6 +28,7 @@ export const longpollPath: PathServiceFactory<LongPollService> = (service, conte
       clientAddress: context.clientAddress,
       path: context.path,
       ...(cluster && { cluster }),
+      stopping: () => context.router.isClosing,
     },
     context.log,
     context.metrics,

@@ -40,6 +40,8 @@ export interface LongPollServerOptions {
    * id, until its session ends or session_timeout passes (its held receive still gets its events).
    */
   fixedTransportId?: string;
+  /** Whether the node is stopping: a new `open` is then refused (503) as after closeAll, while the transports open keep working. */
+  stopping?(): boolean;
 }
 
 /** A relayed send or close waits this long for the transport's node (a receive waits request_timeout longer). */
@@ -192,6 +194,10 @@ export class LongPollServer {
     }
   }
 
+  private get refusesOpens(): boolean {
+    return this.shuttingDown || (this.options.stopping?.() ?? false);
+  }
+
   /** Shutdown: answers every held receive and detaches every transport. */
   closeAll(): void {
     this.shuttingDown = true;
@@ -203,7 +209,7 @@ export class LongPollServer {
       this.counters.refusedOpens.inc({ reason: error });
       sendError(response, status, error, message, close);
     };
-    if (this.shuttingDown) return refuse(503, 'shutting_down', 'the router is shutting down', true);
+    if (this.refusesOpens) return refuse(503, 'shutting_down', 'the router is shutting down', true);
     const read = await readLimitedBody(request, OPEN_BODY_LIMIT);
     if (!read.ok) {
       if (read.reason === 'too_large') refuse(413, 'body_too_large', `an open request body may have at most ${OPEN_BODY_LIMIT} bytes`, read.closeConnection);
@@ -216,7 +222,7 @@ export class LongPollServer {
       const ours = this.options.protocols.map((candidate) => candidate.name).join(', ');
       return refuse(400, 'no_common_protocol', `none of the offered protocols (${offers.join(', ') || 'none'}) is spoken here; this endpoint speaks: ${ours}`);
     }
-    if (this.shuttingDown) return refuse(503, 'shutting_down', 'the router is shutting down', true);
+    if (this.refusesOpens) return refuse(503, 'shutting_down', 'the router is shutting down', true);
     const client = this.options.clientAddress(request);
     const slot = this.slots.acquire(client.address);
     if (typeof slot === 'string') {

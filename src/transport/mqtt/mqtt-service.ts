@@ -19,6 +19,7 @@ import { connectRefusal, Reason, reasonForRouterError, refusalForAbort, type Con
 import { MqttRouterSession, RouterRefusal, type TicketCredential } from './router-session.js';
 import { topicNameToUri, TopicRefusal } from './topics.js';
 import { PerKeyLogThrottle } from '../../router/limits/warning-throttle.js';
+import { ErrorUri } from '../../protocol/errors.js';
 
 /** Inbound MQTT 5 topic aliases per connection (a small fixed table: aliases only save bytes). */
 const topicAliasMaximum = 16;
@@ -263,7 +264,7 @@ export class MqttService implements ConnectionHost {
       });
     } catch (error) {
       if (!(error instanceof RouterRefusal)) throw error;
-      return this.refuse(refusalForAbort(error.uri, error.message, credential !== undefined), 'auth');
+      return this.refuse(refusalForAbort(error.uri, error.message, credential !== undefined), error.uri === ErrorUri.systemShutdown ? 'stopping' : 'auth');
     }
     // A will the client may not publish is refused now (MQTT 5: 0x87), rather than lost when it would go out.
     const willRefusal = will && await router.publishRefusal(will.uri, will.retain);
