@@ -1109,6 +1109,10 @@ export interface MqttService {
   maxTotalQueuedBytes: number;
   /** Bytes of the wills the transport holds, each counted as its CONNECT's size; a CONNECT whose will does not fit is refused. */
   maxTotalWillBytes: number;
+  /** Events for one client's No Local subscriptions held while the router has not answered its publication; past it the oldest go on unchecked. */
+  maxNoLocalHeld: number;
+  /** Their estimated payload bytes; past it the oldest go on unchecked (one event alone is held). */
+  maxNoLocalHeldBytes: number;
   /** Topic filters one client may hold. */
   maxSubscriptions: number;
   maxConnections: number;

@@ -4,12 +4,13 @@ import type { Event } from '../../protocol/messages.js';
 import { mqttPropertiesOf, type MqttProperties } from '../../protocol/mqtt-properties.js';
 import { quoted } from '../../protocol/uri.js';
 import { carriesNothing } from '../../router/broker/retained-events.js';
+import { payloadBytes } from '../../router/limits/payload-bytes.js';
 import { WarningThrottle } from '../../router/limits/warning-throttle.js';
 import { hasRoom } from '../outbound-room.js';
 import type { Logger } from '../../router/log.js';
 import type { DynamicCodecs } from './dynamic-codec.js';
 import { InOrder } from './in-order.js';
-import { OwnPublications } from './no-local.js';
+import { OwnPublications, type NoLocalLimits } from './no-local.js';
 import type { PayloadMapping, WampPayload } from './payload-mapping.js';
 import type { SharedPayloads } from './byte-budget.js';
 import { toPacket } from './properties.js';
@@ -87,7 +88,7 @@ export interface HeldUntilSuback {
   bytes: number;
 }
 
-export interface ClientSessionLimits {
+export interface ClientSessionLimits extends NoLocalLimits {
   maxInflight: number;
   maxInflightBytes: number;
   maxQueuedMessages: number;
@@ -103,6 +104,10 @@ export interface ClientSessionCounters {
   expired: { inc(): void };
   subscriptionsRefused: { inc(): void };
   delivered: { inc(): void };
+  /** Events (and their estimated bytes) waiting in the clients' No Local holds: more, or fewer. */
+  noLocalHeld: { add(events: number, bytes: number): void };
+  /** Events that went on undecided from a full No Local hold. */
+  noLocalOverflows: { inc(): void };
 }
 
 /** A connection's will (its CONNECT's last will), mapped to a WAMP publication. */
@@ -184,7 +189,9 @@ export class ClientSession implements RouterSessionHandlers, OutboundRoom {
   private roomWaiters: (() => void)[] = [];
   private drainAwaited = false;
   /** The client's publications with the router, for No Local: events of its own are not sent back on such subscriptions. */
-  private readonly ownPublications = new OwnPublications<{ envelope: Envelope; event: Event }>(({ envelope, event }) => this.event(envelope, event));
+  private readonly ownPublications: OwnPublications<{ envelope: Envelope; event: Event }>;
+  /** One warning per 10 s at most while the No Local hold overflows (made at the first overflow). */
+  private noLocalWarnings: WarningThrottle | undefined;
   /** The door (service) that last served this session: it ends the session when it closes. */
   owner: object | undefined;
 
@@ -205,6 +212,9 @@ export class ClientSession implements RouterSessionHandlers, OutboundRoom {
     private readonly registry: { remove(session: ClientSession): void },
   ) {
     this.sendQuota = limits.maxInflight;
+    this.ownPublications = new OwnPublications(({ envelope, event }) => this.decided(envelope, event),
+      ({ event }) => payloadBytes([event.args, event.kwargs, event.payload], limits.maxNoLocalHeldBytes),
+      limits, { held: (events, bytes) => counters.noLocalHeld.add(events, bytes), overflowed: (events, bytes) => this.countNoLocalOverflow(events, bytes) });
     // The session itself is the router session's handlers and room: no closures per client.
     router.listen(this, this);
   }
@@ -357,6 +367,7 @@ export class ClientSession implements RouterSessionHandlers, OutboundRoom {
     this.queuedBytes = 0;
     this.inflight = noneInFlight;
     this.inflightBytes = 0;
+    this.ownPublications.drop();
     if (this.willSent) void this.willSent.then(() => this.router.leave());
     else this.router.leave();
     this.registry.remove(this);
@@ -591,6 +602,26 @@ export class ClientSession implements RouterSessionHandlers, OutboundRoom {
     const subscription = this.byId.get(event.subscription);
     if (!subscription) return;
     if (subscription.noLocal && this.ownPublications.hold(event.publication, { envelope, event })) return;
+    this.forward(subscription, envelope, event);
+  }
+
+  /** An event the No Local hold let go: not the client's own, or sent undecided from a full hold. */
+  private decided(envelope: Envelope, event: Event): void {
+    const subscription = this.ended ? undefined : this.byId.get(event.subscription);
+    if (subscription) this.forward(subscription, envelope, event);
+  }
+
+  private countNoLocalOverflow(heldEvents: number, heldBytes: number): void {
+    this.counters.noLocalOverflows.inc();
+    const overflows = (this.noLocalWarnings ??= new WarningThrottle()).record(performance.now());
+    if (overflows !== undefined) {
+      this.log.warn({ heldEvents, heldBytes, maxEvents: this.limits.maxNoLocalHeld, maxBytes: this.limits.maxNoLocalHeldBytes, overflows },
+        'MQTT No Local hold full while the router weighs the client\'s publication: the oldest event went on unchecked, and may be the client\'s own (max_no_local_held, max_no_local_held_bytes; further ones are counted, and warned at most every 10 s)');
+    }
+  }
+
+  /** An event for `subscription` past the No Local check: mapped to MQTT and delivered. */
+  private forward(subscription: Subscription, envelope: Envelope, event: Event): void {
     const uri = typeof event.details.topic === 'string' ? event.details.topic : subscription.uri;
     // MQTT's "$" rule, which keeps the meta events from "#" and "+/..." as well (topics.ts).
     if (subscription.hidesServerTopics && isServerTopic(uri)) return;

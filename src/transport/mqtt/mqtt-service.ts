@@ -60,6 +60,18 @@ class ConnectionRate {
   }
 }
 
+/** The No Local holds' two gauges, moved together (shown at 0 from the start). */
+function noLocalHeld(events: Gauge, bytes: Gauge, labels: { transport: string }): ClientSessionCounters['noLocalHeld'] {
+  events.set(0, labels);
+  bytes.set(0, labels);
+  return {
+    add: (eventsDelta, bytesDelta) => {
+      events.add(eventsDelta, labels);
+      bytes.add(bytesDelta, labels);
+    },
+  };
+}
+
 /**
  * The MQTT side of one transport: accepts connections, signs each client in as a router session
  * of the transport's realm (through the transport's auth gate: `attach`), keeps client sessions
@@ -140,6 +152,12 @@ export class MqttService implements ConnectionHost {
       expired: metrics.counter('junction_mqtt_expired_total', 'Queued MQTT messages not sent because their Message Expiry Interval passed').bind(labels),
       subscriptionsRefused: metrics.counter('junction_mqtt_subscriptions_refused_total', 'MQTT topic filters refused (cannot map, not authorized, max_subscriptions)').bind(labels),
       delivered: metrics.counter('junction_mqtt_messages_delivered_total', 'PUBLISH packets sent to MQTT clients').bind(labels),
+      noLocalHeld: noLocalHeld(
+        metrics.gauge('junction_mqtt_no_local_held', 'Events for MQTT No Local subscriptions held until the router answers the client\'s publication'),
+        metrics.gauge('junction_mqtt_no_local_held_bytes', 'Estimated payload bytes of the events held for MQTT No Local subscriptions'),
+        labels),
+      noLocalOverflows: metrics.counter('junction_mqtt_no_local_overflows_total',
+        'Events for MQTT No Local subscriptions sent unchecked (perhaps the client\'s own) because its hold was full (max_no_local_held, max_no_local_held_bytes)').bind(labels),
     };
     this.codecs = new DynamicCodecs(codecCaller, settings.maxCodecCalls, {
       failures: withKind(metrics.counter('junction_mqtt_codec_failures_total',

@@ -1,0 +1,103 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { openAutobahn, type OpenSession } from '../support/autobahn.js';
+import { connectMqtt, metric, mqttTestConfig, type RecordingClient } from '../support/mqtt.js';
+import { startTestNode } from '../support/node.js';
+import { waitFor } from '../support/wait.js';
+
+/**
+ * MQTT 5 No Local holds a subscriber's events while the router weighs its own publication
+ * (no-local.ts). Here the MQTT clients' role asks a dynamic authorizer that answers a client's
+ * publications to "own/..." and "news" only when the test says, so a publication stays with the
+ * router as long as a test needs, while a WAMP session publishes to "news" meanwhile.
+ */
+const maxNoLocalHeld = 3;
+const config = mqttTestConfig({ maxNoLocalHeld, auth: { anonymous: { type: 'static', role: 'device' } } });
+config.realms[0]!.roles.push({ name: 'device', authorizer: 'com.example.authorize' });
+const node = await startTestNode(config);
+const port = node.ports.get('mqtt')!;
+const metrics = () => node.metrics.exposition();
+
+/** The authorizer's answers to publications that wait for the test, by URI. */
+const waiting = new Map<string, () => void>();
+let app: OpenSession;
+
+before(async () => {
+  app = await openAutobahn(node.url);
+  await app.session.register('com.example.authorize', async (args: unknown[]) => {
+    const [, uri, action] = args as [unknown, string, string];
+    if (action === 'publish') await new Promise<void>((resolve) => waiting.set(uri, resolve));
+    return true;
+  });
+});
+
+after(async () => {
+  await app?.close();
+  await node.stop();
+});
+
+const payloads = (client: RecordingClient) => client.messages.map((message) => JSON.parse(message.payload).args[0] as unknown);
+
+/** A subscriber to "news" with No Local; its own publications go out at QoS 0. */
+async function noLocalSubscriber(): Promise<RecordingClient> {
+  const client = await connectMqtt(port, { protocolVersion: 5 });
+  await client.client.subscribeAsync('news', { qos: 0, nl: true });
+  return client;
+}
+
+/** Publishes from the MQTT client and waits until the authorizer holds it. */
+async function publishHeld(client: RecordingClient, topic: string, text: string): Promise<void> {
+  await client.client.publishAsync(topic, JSON.stringify({ args: [text] }), { qos: 0 });
+  await waitFor(() => waiting.has(topic.replaceAll('/', '.')), `the authorizer asked about ${topic}`);
+}
+
+function answer(uri: string): void {
+  const release = waiting.get(uri);
+  assert.ok(release, `a publication to ${uri} waits`);
+  waiting.delete(uri);
+  release();
+}
+
+const publishNews = async (...numbers: number[]) => {
+  for (const n of numbers) await app.session.publish('news', [n], {}, { acknowledge: true });
+};
+
+describe('MQTT No Local hold', () => {
+  it('holds at most max_no_local_held events: the oldest go on, counted; the client\'s own is still not sent back; nothing is lost', async () => {
+    const client = await noLocalSubscriber();
+    try {
+      await publishHeld(client, 'news', 'own');
+      await publishNews(1, 2, 3, 4, 5);
+      // Two past the bound went on while the client's publication is with the router.
+      await client.until((messages) => messages.length === 2, 'the two oldest events');
+      assert.deepEqual(payloads(client), [1, 2]);
+      assert.equal(metric(metrics(), 'junction_mqtt_no_local_held'), maxNoLocalHeld);
+      assert.ok(metric(metrics(), 'junction_mqtt_no_local_held_bytes') > 0);
+      assert.equal(metric(metrics(), 'junction_mqtt_no_local_overflows_total'), 2);
+      answer('news');
+      await publishNews(6);
+      await client.until((messages) => messages.length === 6, 'every event of the WAMP publisher');
+      assert.deepEqual(payloads(client), [1, 2, 3, 4, 5, 6], 'its own publication was not sent back');
+      assert.equal(metric(metrics(), 'junction_mqtt_no_local_held'), 0);
+      assert.equal(metric(metrics(), 'junction_mqtt_no_local_held_bytes'), 0);
+    } finally {
+      await client.end();
+    }
+  });
+
+  it('lets an event go at the answer it came before, while the client\'s next publication is still with the router', async () => {
+    const client = await noLocalSubscriber();
+    try {
+      await publishHeld(client, 'own/a', 'a');
+      await client.client.publishAsync('own/b', JSON.stringify({ args: ['b'] }), { qos: 0 });
+      await publishNews(7);
+      answer('own.a');
+      await waitFor(() => waiting.has('own.b'), 'the authorizer asked about own/b');
+      await client.until((messages) => messages.length === 1, 'the event, before own/b is answered');
+      assert.deepEqual(payloads(client), [7]);
+      answer('own.b');
+    } finally {
+      await client.end();
+    }
+  });
+});
