@@ -517,6 +517,11 @@ export class ClientSession implements RouterSessionHandlers, OutboundRoom {
     (this.awaitingRelease as Map<number, Promise<PublishAnswer>>).set(packetId, answer);
   }
 
+  /** The ids of the QoS 2 publications whose PUBREL is awaited. */
+  awaitedReleases(): number[] {
+    return [...this.awaitingRelease.keys()];
+  }
+
   /** The router's answer to the QoS 2 publication with this id, while its PUBREL is awaited. */
   answerTo(packetId: number): Promise<PublishAnswer> | undefined {
     return this.awaitingRelease.get(packetId);

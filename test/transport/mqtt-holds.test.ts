@@ -1,18 +1,20 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { openAutobahn, type OpenSession } from '../support/autobahn.js';
-import { connectMqtt, metric, mqttTestConfig, type RecordingClient } from '../support/mqtt.js';
+import { connectMqtt, metric, mqttTestConfig, RawMqtt, type RecordingClient } from '../support/mqtt.js';
 import { startTestNode } from '../support/node.js';
 import { waitFor } from '../support/wait.js';
 
 /**
- * MQTT 5 No Local holds a subscriber's events while the router weighs its own publication
- * (no-local.ts). Here the MQTT clients' role asks a dynamic authorizer that answers a client's
- * publications to "own/..." and "news" only when the test says, so a publication stays with the
- * router as long as a test needs, while a WAMP session publishes to "news" meanwhile.
+ * What an MQTT client can make the router hold for it, bounded. MQTT 5 No Local holds a
+ * subscriber's events while the router weighs its own publication (no-local.ts). Here the MQTT
+ * clients' role asks a dynamic authorizer that answers a client's publications to "own/..." and
+ * "news" only when the test says, so a publication stays with the router as long as a test
+ * needs, while a WAMP session publishes to "news" meanwhile.
  */
 const maxNoLocalHeld = 3;
-const config = mqttTestConfig({ maxNoLocalHeld, auth: { anonymous: { type: 'static', role: 'device' } } });
+const receiveMaximum = 2;
+const config = mqttTestConfig({ maxNoLocalHeld, receiveMaximum, auth: { anonymous: { type: 'static', role: 'device' } } });
 config.realms[0]!.roles.push({ name: 'device', authorizer: 'com.example.authorize' });
 const node = await startTestNode(config);
 const port = node.ports.get('mqtt')!;
@@ -26,7 +28,7 @@ before(async () => {
   app = await openAutobahn(node.url);
   await app.session.register('com.example.authorize', async (args: unknown[]) => {
     const [, uri, action] = args as [unknown, string, string];
-    if (action === 'publish') await new Promise<void>((resolve) => waiting.set(uri, resolve));
+    if (action === 'publish' && (uri === 'news' || uri.startsWith('own.'))) await new Promise<void>((resolve) => waiting.set(uri, resolve));
     return true;
   });
 });
@@ -71,15 +73,15 @@ describe('MQTT No Local hold', () => {
       // Two past the bound went on while the client's publication is with the router.
       await client.until((messages) => messages.length === 2, 'the two oldest events');
       assert.deepEqual(payloads(client), [1, 2]);
-      assert.equal(metric(metrics(), 'junction_mqtt_no_local_held'), maxNoLocalHeld);
-      assert.ok(metric(metrics(), 'junction_mqtt_no_local_held_bytes') > 0);
+      assert.equal(metric(metrics(), 'junction_mqtt_no_local_held{'), maxNoLocalHeld);
+      assert.ok(metric(metrics(), 'junction_mqtt_no_local_held_bytes{') > 0);
       assert.equal(metric(metrics(), 'junction_mqtt_no_local_overflows_total'), 2);
       answer('news');
       await publishNews(6);
       await client.until((messages) => messages.length === 6, 'every event of the WAMP publisher');
       assert.deepEqual(payloads(client), [1, 2, 3, 4, 5, 6], 'its own publication was not sent back');
-      assert.equal(metric(metrics(), 'junction_mqtt_no_local_held'), 0);
-      assert.equal(metric(metrics(), 'junction_mqtt_no_local_held_bytes'), 0);
+      assert.equal(metric(metrics(), 'junction_mqtt_no_local_held{'), 0);
+      assert.equal(metric(metrics(), 'junction_mqtt_no_local_held_bytes{'), 0);
     } finally {
       await client.end();
     }
@@ -99,5 +101,34 @@ describe('MQTT No Local hold', () => {
     } finally {
       await client.end();
     }
+  });
+});
+
+describe('MQTT QoS 2 publications awaiting PUBREL', () => {
+  const session = { clientId: 'qos2-open-across-connections', clean: false, properties: { sessionExpiryInterval: 60 } };
+  const publish = (messageId: number) => ({ cmd: 'publish', topic: 'qos2/open', payload: Buffer.from('{"args": [1]}'), qos: 2, messageId, dup: false, retain: false });
+  const answered = (client: RawMqtt, cmd: string, messageId: number) => client.received(cmd).some((packet) => (packet as { messageId?: number }).messageId === messageId);
+
+  it('count under receive_maximum on the next connection too, until their PUBREL comes', async () => {
+    const first = await RawMqtt.open(port);
+    await first.connect({ ...session, clean: true });
+    for (const id of [1, 2]) first.send(publish(id));
+    await first.until(() => answered(first, 'pubrec', 1) && answered(first, 'pubrec', 2), 'both PUBRECs');
+    first.end();
+    await first.whenClosed();
+
+    const greedy = await RawMqtt.open(port);
+    assert.equal((await greedy.connect(session)).sessionPresent, true);
+    greedy.send(publish(3));
+    assert.equal((await greedy.next('disconnect') as { reasonCode?: number }).reasonCode, 0x93, 'ids 1 and 2 are still open');
+    await greedy.whenClosed();
+
+    const polite = await RawMqtt.open(port);
+    assert.equal((await polite.connect(session)).sessionPresent, true);
+    polite.send({ cmd: 'pubrel', messageId: 1 });
+    polite.send(publish(3));
+    await polite.until(() => answered(polite, 'pubcomp', 1) && answered(polite, 'pubrec', 3), 'PUBCOMP 1 and PUBREC 3');
+    assert.deepEqual(polite.received('disconnect'), []);
+    polite.end();
   });
 });
