@@ -14,7 +14,8 @@ import { waitFor } from '../support/wait.js';
  */
 const maxNoLocalHeld = 3;
 const receiveMaximum = 2;
-const config = mqttTestConfig({ maxNoLocalHeld, receiveMaximum, auth: { anonymous: { type: 'static', role: 'device' } } });
+const maxSubscriptions = 4;
+const config = mqttTestConfig({ maxNoLocalHeld, receiveMaximum, maxSubscriptions, auth: { anonymous: { type: 'static', role: 'device' } } });
 config.realms[0]!.roles.push({ name: 'device', authorizer: 'com.example.authorize' });
 const node = await startTestNode(config);
 const port = node.ports.get('mqtt')!;
@@ -130,5 +131,22 @@ describe('MQTT QoS 2 publications awaiting PUBREL', () => {
     await polite.until(() => answered(polite, 'pubcomp', 1) && answered(polite, 'pubrec', 3), 'PUBCOMP 1 and PUBREC 3');
     assert.deepEqual(polite.received('disconnect'), []);
     polite.end();
+  });
+});
+
+describe('MQTT SUBSCRIBE', () => {
+  it('serves at most max_subscriptions filters of one SUBSCRIBE (repeats of one filter included): the rest get 0x97, counted once each, told once', async () => {
+    const client = await RawMqtt.open(port);
+    try {
+      await client.connect();
+      const refusedBefore = metric(metrics(), 'junction_mqtt_subscriptions_refused_total{');
+      client.send({ cmd: 'subscribe', messageId: 1, subscriptions: Array.from({ length: maxSubscriptions + 2 }, () => ({ topic: 'repeated', qos: 0 })) });
+      const suback = await client.next('suback') as { granted: number[]; properties?: { reasonString?: string } };
+      assert.deepEqual(suback.granted, [0, 0, 0, 0, 0x97, 0x97]);
+      assert.equal(suback.properties?.reasonString, `2 filters past the first ${maxSubscriptions}: a SUBSCRIBE names at most max_subscriptions (${maxSubscriptions})`);
+      assert.equal(metric(metrics(), 'junction_mqtt_subscriptions_refused_total{') - refusedBefore, 2);
+    } finally {
+      client.end();
+    }
   });
 });

@@ -102,7 +102,7 @@ export interface ClientSessionCounters {
   /** `limit`: "client" (its max_queued_messages, max_queued_bytes) or "transport" (max_total_queued_bytes). */
   queueDropped: { inc(labels: { limit: 'client' | 'transport' }): void };
   expired: { inc(): void };
-  subscriptionsRefused: { inc(): void };
+  subscriptionsRefused: { inc(by?: number): void };
   delivered: { inc(): void };
   /** Events (and their estimated bytes) waiting in the clients' No Local holds: more, or fewer. */
   noLocalHeld: { add(events: number, bytes: number): void };
@@ -190,6 +190,8 @@ export class ClientSession implements RouterSessionHandlers, OutboundRoom {
   private drainAwaited = false;
   /** The client's publications with the router, for No Local: events of its own are not sent back on such subscriptions. */
   private readonly ownPublications: OwnPublications<{ envelope: Envelope; event: Event }>;
+  /** One warning per 10 s at most for SUBSCRIBEs naming more than max_subscriptions filters (made at the first). */
+  private oversizedSubscribes: WarningThrottle | undefined;
   /** One warning per 10 s at most while the No Local hold overflows (made at the first overflow). */
   private noLocalWarnings: WarningThrottle | undefined;
   /** The door (service) that last served this session: it ends the session when it closes. */
@@ -385,11 +387,27 @@ export class ClientSession implements RouterSessionHandlers, OutboundRoom {
   async subscribe(subscriptions: ISubscription[], identifier?: number): Promise<SubscribeAnswers> {
     const refusals: string[] = [];
     const held: HeldUntilSuback[] = [];
+    // MQTT 3.1.1 has one failure code.
+    const code = (reason: number): number => (this.link?.version === 5 ? reason : Reason.unspecified);
     const failure = (reason: number, why: string): number => {
       refusals.push(why);
-      return this.link?.version === 5 ? reason : Reason.unspecified;
+      return code(reason);
     };
-    const answers = subscriptions.map(async (request): Promise<number> => {
+    // A client holds max_subscriptions filters at most, so a SUBSCRIBE naming more is served up to
+    // that many: each repeat of a filter would ask the router again and hold events until SUBACK.
+    const { maxSubscriptions } = this.limits;
+    const beyond = subscriptions.length - maxSubscriptions;
+    if (beyond > 0) {
+      this.counters.subscriptionsRefused.inc(beyond);
+      const warned = (this.oversizedSubscribes ??= new WarningThrottle()).record(performance.now());
+      if (warned !== undefined) {
+        this.log.warn({ filters: subscriptions.length, limit: maxSubscriptions, packets: warned },
+          'MQTT SUBSCRIBE names more filters than max_subscriptions: the rest refused (further ones are counted, and warned at most every 10 s)');
+      }
+      refusals.push(`${beyond} filters past the first ${maxSubscriptions}: a SUBSCRIBE names at most max_subscriptions (${maxSubscriptions})`);
+    }
+    const answers = subscriptions.map(async (request, index): Promise<number> => {
+      if (index >= maxSubscriptions) return code(Reason.quotaExceeded);
       const qos = Math.min(request.qos, 2) as QoS;
       const existing = this.filters.get(request.topic);
       if (existing) {
