@@ -15,7 +15,8 @@ import { waitFor } from '../support/wait.js';
 const maxNoLocalHeld = 3;
 const receiveMaximum = 2;
 const maxSubscriptions = 4;
-const config = mqttTestConfig({ maxNoLocalHeld, receiveMaximum, maxSubscriptions, auth: { anonymous: { type: 'static', role: 'device' } } });
+const maxBufferedBytes = 64 * 1024;
+const config = mqttTestConfig({ maxNoLocalHeld, receiveMaximum, maxSubscriptions, maxBufferedBytes, auth: { anonymous: { type: 'static', role: 'device' } } });
 config.realms[0]!.roles.push({ name: 'device', authorizer: 'com.example.authorize' });
 const node = await startTestNode(config);
 const port = node.ports.get('mqtt')!;
@@ -29,7 +30,8 @@ before(async () => {
   app = await openAutobahn(node.url);
   await app.session.register('com.example.authorize', async (args: unknown[]) => {
     const [, uri, action] = args as [unknown, string, string];
-    if (action === 'publish' && (uri === 'news' || uri.startsWith('own.'))) await new Promise<void>((resolve) => waiting.set(uri, resolve));
+    const slow = action === 'publish' ? uri === 'news' || uri.startsWith('own.') : action === 'subscribe' && uri.startsWith('slow.');
+    if (slow) await new Promise<void>((resolve) => waiting.set(uri, resolve));
     return true;
   });
 });
@@ -135,6 +137,28 @@ describe('MQTT QoS 2 publications awaiting PUBREL', () => {
 });
 
 describe('MQTT SUBSCRIBE', () => {
+  it('holds the events of a filter answered before its SUBACK up to half of max_buffered_bytes; past it they go ahead of the SUBACK, counted, nothing lost', async () => {
+    const client = await connectMqtt(port, { protocolVersion: 5 });
+    try {
+      // "busy" is answered at once, "slow/x" waits for the authorizer: busy's events wait for the SUBACK of both.
+      const subscribed = client.client.subscribeAsync({ busy: { qos: 0 }, 'slow/x': { qos: 0 } });
+      await waitFor(() => waiting.has('slow.x'), 'the authorizer asked about slow/x');
+      const event = 'e'.repeat(10_000);
+      const count = Math.ceil((2 * maxBufferedBytes) / event.length);
+      for (let n = 0; n < count; n++) await app.session.publish('busy', [n, event], {}, { acknowledge: true });
+      await client.until((messages) => messages.length > 0, 'the held events, before the SUBACK');
+      assert.equal(metric(metrics(), 'junction_mqtt_suback_hold_overflows_total{'), 1);
+      assert.ok(metric(metrics(), 'junction_mqtt_suback_held_bytes{') <= maxBufferedBytes / 2);
+      answer('slow.x');
+      await subscribed;
+      await client.until((messages) => messages.length === count, 'every event');
+      assert.deepEqual(payloads(client), Array.from({ length: count }, (_, n) => n), 'in order');
+      assert.equal(metric(metrics(), 'junction_mqtt_suback_held_bytes{'), 0);
+    } finally {
+      await client.end();
+    }
+  });
+
   it('serves at most max_subscriptions filters of one SUBSCRIBE (repeats of one filter included): the rest get 0x97, counted once each, told once', async () => {
     const client = await RawMqtt.open(port);
     try {

@@ -96,6 +96,8 @@ export interface ClientSessionLimits extends NoLocalLimits {
   maxSubscriptions: number;
   /** Events waiting on an encoder (and those behind them) for this client. */
   maxCodecCallsPerConnection: number;
+  /** The connection's slow-consumer limit: events held until a SUBACK count as on their way to it (half of it at most). */
+  maxBufferedBytes: number;
 }
 
 export interface ClientSessionCounters {
@@ -108,6 +110,10 @@ export interface ClientSessionCounters {
   noLocalHeld: { add(events: number, bytes: number): void };
   /** Events that went on undecided from a full No Local hold. */
   noLocalOverflows: { inc(): void };
+  /** Payload bytes held until SUBACKs: more, or fewer. */
+  subackHeldBytes: { add(bytes: number): void };
+  /** Times the events held until SUBACKs passed max_buffered_bytes and went ahead of them. */
+  subackHoldOverflows: { inc(): void };
 }
 
 /** A connection's will (its CONNECT's last will), mapped to a WAMP publication. */
@@ -190,6 +196,8 @@ export class ClientSession implements RouterSessionHandlers, OutboundRoom {
   private drainAwaited = false;
   /** The client's publications with the router, for No Local: events of its own are not sent back on such subscriptions. */
   private readonly ownPublications: OwnPublications<{ envelope: Envelope; event: Event }>;
+  /** One warning per 10 s at most while events held for SUBACKs go ahead of them (made at the first). */
+  private heldEarlyWarnings: WarningThrottle | undefined;
   /** One warning per 10 s at most for SUBSCRIBEs naming more than max_subscriptions filters (made at the first). */
   private oversizedSubscribes: WarningThrottle | undefined;
   /** One warning per 10 s at most while the No Local hold overflows (made at the first overflow). */
@@ -369,6 +377,7 @@ export class ClientSession implements RouterSessionHandlers, OutboundRoom {
     this.queuedBytes = 0;
     this.inflight = noneInFlight;
     this.inflightBytes = 0;
+    for (const subscription of this.filters.values()) this.letGoHeld(subscription);
     this.ownPublications.drop();
     if (this.willSent) void this.willSent.then(() => this.router.leave());
     else this.router.leave();
@@ -490,7 +499,7 @@ export class ClientSession implements RouterSessionHandlers, OutboundRoom {
       if (index === -1) continue; // the subscription is gone
       subscription.held!.splice(index, 1);
       if (subscription.held!.length === 0) subscription.held = undefined;
-      this.heldBytes -= group.bytes;
+      this.changeHeld(-group.bytes);
       for (const { event, uri, payload } of group.events) this.send(subscription, event, uri, payload);
     }
     this.wakeRoomWaiters();
@@ -498,8 +507,29 @@ export class ClientSession implements RouterSessionHandlers, OutboundRoom {
 
   /** The subscription is gone: what it held is dropped. */
   private letGoHeld(subscription: Subscription): void {
-    for (const group of subscription.held ?? []) this.heldBytes -= group.bytes;
+    for (const group of subscription.held ?? []) this.changeHeld(-group.bytes);
     subscription.held = undefined;
+  }
+
+  private changeHeld(bytes: number): void {
+    this.heldBytes += bytes;
+    this.counters.subackHeldBytes.add(bytes);
+  }
+
+  /**
+   * Past half of max_buffered_bytes held until SUBACKs (a SUBSCRIBE whose other filters wait on a
+   * slow authorizer), everything held goes now, ahead of its SUBACK, as MQTT allows (3.8.4): half,
+   * so that a client that reads takes it whole; the connection's slow-consumer limit then decides,
+   * as for any burst.
+   */
+  private sendHeldEarly(): void {
+    this.counters.subackHoldOverflows.inc();
+    const warned = (this.heldEarlyWarnings ??= new WarningThrottle()).record(performance.now());
+    if (warned !== undefined) {
+      this.log.warn({ heldBytes: this.heldBytes, limit: this.limits.maxBufferedBytes / 2, overflows: warned },
+        'MQTT events held for a SUBACK passed half of max_buffered_bytes: sent ahead of it (further ones are counted, and warned at most every 10 s)');
+    }
+    for (const subscription of this.filters.values()) if (subscription.held) this.releaseHeld([...subscription.held]);
   }
 
   /** UNSUBSCRIBE: one answer per filter (MQTT 5 reason codes; MQTT 3.1.1 ignores them). */
@@ -689,7 +719,8 @@ export class ClientSession implements RouterSessionHandlers, OutboundRoom {
     if (!waiting) return this.send(subscription, event, uri, payload);
     waiting.events.push({ event, uri, payload });
     waiting.bytes += payload.byteLength;
-    this.heldBytes += payload.byteLength;
+    this.changeHeld(payload.byteLength);
+    if (this.heldBytes > this.limits.maxBufferedBytes / 2) this.sendHeldEarly();
   }
 
   /** An event with its MQTT payload, sent, or queued by QoS. */
