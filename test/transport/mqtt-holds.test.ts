@@ -159,6 +159,26 @@ describe('MQTT SUBSCRIBE', () => {
     }
   });
 
+  it('paces retained events behind a slow SUBACK without sending them ahead of it', async () => {
+    const event = 'r'.repeat(10_000);
+    const topics = Math.ceil(maxBufferedBytes / event.length);
+    for (let n = 0; n < topics; n++) await app.session.publish(`kept.${n}`, [n, event], {}, { acknowledge: true, retain: true });
+    const overflows = metric(metrics(), 'junction_mqtt_suback_hold_overflows_total{');
+    const client = await connectMqtt(port, { protocolVersion: 5 });
+    try {
+      const subscribed = client.client.subscribeAsync({ 'kept/#': { qos: 0 }, 'slow/y': { qos: 0 } });
+      await waitFor(() => waiting.has('slow.y'), 'the authorizer asked about slow/y');
+      await waitFor(() => metric(metrics(), 'junction_mqtt_suback_held_bytes{') > maxBufferedBytes / 2, 'half of max_buffered_bytes held');
+      assert.deepEqual(client.messages, []);
+      assert.equal(metric(metrics(), 'junction_mqtt_suback_hold_overflows_total{'), overflows);
+      answer('slow.y');
+      await subscribed;
+      await client.until((messages) => messages.length === topics, 'every retained event');
+    } finally {
+      await client.end();
+    }
+  });
+
   it('serves at most max_subscriptions filters of one SUBSCRIBE (repeats of one filter included): the rest get 0x97, counted once each, told once', async () => {
     const client = await RawMqtt.open(port);
     try {

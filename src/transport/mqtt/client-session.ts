@@ -517,10 +517,11 @@ export class ClientSession implements RouterSessionHandlers, OutboundRoom {
   }
 
   /**
-   * Past half of max_buffered_bytes held until SUBACKs (a SUBSCRIBE whose other filters wait on a
-   * slow authorizer), everything held goes now, ahead of its SUBACK, as MQTT allows (3.8.4): half,
-   * so that a client that reads takes it whole; the connection's slow-consumer limit then decides,
-   * as for any burst.
+   * Live events past half of max_buffered_bytes held until SUBACKs (a SUBSCRIBE whose other
+   * filters wait on a slow authorizer): everything held goes now, ahead of its SUBACK, as MQTT
+   * allows (3.8.4). Half, so that a client that reads takes it whole, and the connection's
+   * slow-consumer limit then decides, as for any burst; the retained events paced in behind
+   * SUBACK stop at that half too (hasRoom), so they alone never overflow.
    */
   private sendHeldEarly(): void {
     this.counters.subackHoldOverflows.inc();
@@ -720,7 +721,8 @@ export class ClientSession implements RouterSessionHandlers, OutboundRoom {
     waiting.events.push({ event, uri, payload });
     waiting.bytes += payload.byteLength;
     this.changeHeld(payload.byteLength);
-    if (this.heldBytes > this.limits.maxBufferedBytes / 2) this.sendHeldEarly();
+    // Retained events come paced by the room they leave (hasRoom): only live ones, which come as they are published, overflow.
+    if (event.details.retained !== true && this.heldBytes > this.limits.maxBufferedBytes / 2) this.sendHeldEarly();
   }
 
   /** An event with its MQTT payload, sent, or queued by QoS. */
