@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { generate, type Packet } from 'mqtt-packet';
 import { openAutobahn, type OpenSession } from '../support/autobahn.js';
 import { connectMqtt, metric, mqttTestConfig, RawMqtt, type RecordingClient } from '../support/mqtt.js';
 import { startTestNode } from '../support/node.js';
@@ -32,6 +33,8 @@ before(async () => {
     const [, uri, action] = args as [unknown, string, string];
     const slow = action === 'publish' ? uri === 'news' || uri.startsWith('own.') : action === 'subscribe' && uri.startsWith('slow.');
     if (slow) await new Promise<void>((resolve) => waiting.set(uri, resolve));
+    // Answered once for good: SUBSCRIBEs of it are handled one right behind the other.
+    if (uri.startsWith('again.')) return { allow: true, cache: true };
     return true;
   });
 });
@@ -176,6 +179,24 @@ describe('MQTT SUBSCRIBE', () => {
       await client.until((messages) => messages.length === topics, 'every retained event');
     } finally {
       await client.end();
+    }
+  });
+
+  it('queues the retained events of a filter once while they wait for the client, however often it is subscribed again', async () => {
+    const event = 'a'.repeat(10_000);
+    const topics = Math.ceil(maxBufferedBytes / event.length);
+    for (let n = 0; n < topics; n++) await app.session.publish(`again.${n}`, [n, event], {}, { acknowledge: true, retain: true });
+    const client = await RawMqtt.open(port);
+    try {
+      await client.connect();
+      const subscribe = (messageId: number) => generate({ cmd: 'subscribe', messageId, subscriptions: [{ topic: 'again/#', qos: 0 }] } as unknown as Packet, { protocolVersion: 5 });
+      client.sendRaw(Buffer.concat([1, 2, 3].map(subscribe)));
+      await client.until(() => client.received('suback').length === 3 && client.received('publish').length >= topics, 'three SUBACKs and the retained events');
+      await client.sync();
+      await client.sync();
+      assert.equal(client.received('publish').length, topics, 'the first replay was still paced when the repeats came: they added nothing');
+    } finally {
+      client.end();
     }
   });
 

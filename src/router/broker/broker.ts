@@ -527,9 +527,11 @@ export class Broker {
 
   /**
    * SUBSCRIBE get_retained: the latest retained event of every topic the subscription covers that
-   * this session may see, as fast as its transport takes them (RetainedReplays).
+   * this session may see, as fast as its transport takes them (RetainedReplays); nothing more
+   * while this subscription's earlier ones still wait for it (RetainedReplays.waits).
    */
   private sendRetained(session: Session, subscription: Subscription): void {
+    if (this.replays.waits(session, subscription.id)) return;
     const events: Envelope[] = [];
     for (const topic of this.retained.topicsMatching(subscription.uri, subscription.match)) {
       const event = this.retained.latestFor(topic, session);

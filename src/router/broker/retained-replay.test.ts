@@ -51,6 +51,20 @@ describe('retained replays', () => {
     assert.equal(replays.held(session, 7, event(7, 'later')), false, 'nothing waits any more: live goes straight out');
   });
 
+  it('says whether retained events of a subscription still wait (a repeated get_retained then adds nothing)', () => {
+    const replays = new RetainedReplays(noLimit);
+    const { session, sent, drain } = pacedSession(1);
+    replays.send(session, 7, [event(7, 'r1'), event(7, 'r2')]);
+    assert.equal(replays.waits(session, 7), true);
+    assert.equal(replays.waits(session, 8), false);
+    assert.equal(replays.held(session, 7, event(7, 'live7')), true);
+    drain(1);
+    assert.deepEqual(sent, ['r1', 'r2']);
+    assert.equal(replays.waits(session, 7), false, 'only a live event waits now: a repeat gets the retained events again');
+    drain(10);
+    assert.deepEqual(sent, ['r1', 'r2', 'live7']);
+  });
+
   it('drops what waits for a subscription the session left, with the bytes it held', () => {
     let held = 0;
     const replays = new RetainedReplays(noLimit, { running() {}, overflowed() {}, held: (delta) => (held += delta) });

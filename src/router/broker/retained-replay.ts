@@ -26,6 +26,7 @@ interface Waiting {
   readonly subscription: number;
   readonly envelope: Envelope;
   readonly bytes: number;
+  readonly retained: boolean;
 }
 
 /**
@@ -81,6 +82,16 @@ export class RetainedReplays {
     this.bySession.get(session)?.forget(subscription);
   }
 
+  /**
+   * Whether retained events of `subscription` still wait for `session`: then a repeat of its
+   * get_retained SUBSCRIBE adds nothing, those waiting go out once (newer retained values came
+   * as live events, held behind them). Else a client that does not read could repeat a small
+   * SUBSCRIBE and queue the whole replay again each time, without bound.
+   */
+  waits(session: Session, subscription: number): boolean {
+    return this.bySession.get(session)?.waits(subscription) ?? false;
+  }
+
   /** Sessions with events still waiting. */
   get pending(): number {
     return this.bySession.size;
@@ -93,6 +104,8 @@ class SessionReplay {
   private head = 0;
   /** Events waiting, by subscription: a live event is held only behind its own subscription's. */
   private readonly counts = new Map<number, number>();
+  /** Retained events waiting, by subscription. */
+  private readonly retained = new Map<number, number>();
   /** Bytes of the live events waiting now (a held one counts until it is sent). */
   private heldBytes = 0;
   private waitingForRoom = false;
@@ -101,8 +114,9 @@ class SessionReplay {
     private readonly done: () => void) {}
 
   append(subscription: number, events: readonly Envelope[]): void {
-    for (const envelope of events) this.queue.push({ subscription, envelope, bytes: 0 });
+    for (const envelope of events) this.queue.push({ subscription, envelope, bytes: 0, retained: true });
     this.counts.set(subscription, (this.counts.get(subscription) ?? 0) + events.length);
+    this.retained.set(subscription, (this.retained.get(subscription) ?? 0) + events.length);
     this.pump();
   }
 
@@ -111,7 +125,7 @@ class SessionReplay {
     const max = this.limits.maxHeldLiveBytesPerSession;
     const message = envelope.message as { args?: unknown[]; kwargs?: unknown; payload?: Uint8Array };
     const bytes = payloadBytes([message.args, message.kwargs, message.payload], max > 0 ? max : undefined);
-    this.queue.push({ subscription, envelope, bytes });
+    this.queue.push({ subscription, envelope, bytes, retained: false });
     this.counts.set(subscription, this.counts.get(subscription)! + 1);
     this.changeHeld(bytes);
     if (max > 0 && this.heldBytes > max) {
@@ -121,8 +135,13 @@ class SessionReplay {
     return true;
   }
 
+  waits(subscription: number): boolean {
+    return this.retained.has(subscription);
+  }
+
   forget(subscription: number): void {
     if (!this.counts.delete(subscription)) return;
+    this.retained.delete(subscription);
     const kept: Waiting[] = [];
     for (const waiting of this.queue.slice(this.head) as Waiting[]) {
       if (waiting.subscription !== subscription) kept.push(waiting);
@@ -159,7 +178,7 @@ class SessionReplay {
   }
 
   private sendNext(): void {
-    const { subscription, envelope, bytes } = this.queue[this.head]!;
+    const { subscription, envelope, bytes, retained } = this.queue[this.head]!;
     this.queue[this.head++] = undefined;
     if (this.head >= 1024 && this.head * 2 >= this.queue.length) {
       this.queue = this.queue.slice(this.head);
@@ -168,6 +187,11 @@ class SessionReplay {
     const left = this.counts.get(subscription)! - 1;
     if (left === 0) this.counts.delete(subscription);
     else this.counts.set(subscription, left);
+    if (retained) {
+      const retainedLeft = this.retained.get(subscription)! - 1;
+      if (retainedLeft === 0) this.retained.delete(subscription);
+      else this.retained.set(subscription, retainedLeft);
+    }
     this.changeHeld(-bytes);
     this.session.sendEnvelope(envelope);
   }
@@ -182,6 +206,7 @@ class SessionReplay {
     this.queue = [];
     this.head = 0;
     this.counts.clear();
+    this.retained.clear();
     this.changeHeld(-this.heldBytes);
     this.done();
   }
