@@ -255,6 +255,8 @@ export interface RealmLimitsConfig {
   maxQueuedBytesPerSession: number;
   /** Live events (payload bytes, estimated) held behind a session's retained events while they are paced; past it all go to the transport. */
   maxHeldLiveBytesPerSession: number;
+  /** Retained events waiting for one session while they are paced (all its replays); past it all go to the transport. */
+  maxWaitingRetainedPerSession: number;
   /** A publication with retain larger than this (payload bytes, estimated) is refused whole. */
   maxRetainedEventBytes: number;
   /** Bytes of all retained events of the realm. */
