@@ -112,7 +112,7 @@ export interface ClientSessionCounters {
   noLocalOverflows: { inc(): void };
   /** Payload bytes held until SUBACKs: more, or fewer. */
   subackHeldBytes: { add(bytes: number): void };
-  /** Times the events held until SUBACKs passed max_buffered_bytes and went ahead of them. */
+  /** Times live events held until SUBACKs passed half of max_buffered_bytes and all went ahead of them. */
   subackHoldOverflows: { inc(): void };
 }
 
