@@ -70,6 +70,14 @@ const publishNews = async (...numbers: number[]) => {
   for (const n of numbers) await app.session.publish('news', [n], {}, { acknowledge: true });
 };
 
+/** Retained events of 10 KB on `prefix`.0, .1...: more than max_buffered_bytes in all. Returns how many. */
+async function retainMoreThanTheBuffer(prefix: string): Promise<number> {
+  const event = 'r'.repeat(10_000);
+  const topics = Math.ceil(maxBufferedBytes / event.length);
+  for (let n = 0; n < topics; n++) await app.session.publish(`${prefix}.${n}`, [n, event], {}, { acknowledge: true, retain: true });
+  return topics;
+}
+
 describe('MQTT No Local hold', () => {
   it('holds at most max_no_local_held events: the oldest go on, counted; the client\'s own is still not sent back; nothing is lost', async () => {
     const client = await noLocalSubscriber();
@@ -163,9 +171,7 @@ describe('MQTT SUBSCRIBE', () => {
   });
 
   it('paces retained events behind a slow SUBACK without sending them ahead of it', async () => {
-    const event = 'r'.repeat(10_000);
-    const topics = Math.ceil(maxBufferedBytes / event.length);
-    for (let n = 0; n < topics; n++) await app.session.publish(`kept.${n}`, [n, event], {}, { acknowledge: true, retain: true });
+    const topics = await retainMoreThanTheBuffer('kept');
     const overflows = metric(metrics(), 'junction_mqtt_suback_hold_overflows_total{');
     const client = await connectMqtt(port, { protocolVersion: 5 });
     try {
@@ -183,9 +189,7 @@ describe('MQTT SUBSCRIBE', () => {
   });
 
   it('queues the retained events of a filter once while they wait for the client, however often it is subscribed again', async () => {
-    const event = 'a'.repeat(10_000);
-    const topics = Math.ceil(maxBufferedBytes / event.length);
-    for (let n = 0; n < topics; n++) await app.session.publish(`again.${n}`, [n, event], {}, { acknowledge: true, retain: true });
+    const topics = await retainMoreThanTheBuffer('again');
     const client = await RawMqtt.open(port);
     try {
       await client.connect();
