@@ -13,6 +13,8 @@ const defaults = {
   maxQueuedBytes: 4194304,
   maxTotalQueuedBytes: 268435456,
   maxTotalWillBytes: 16777216,
+  maxNoLocalHeld: 1000,
+  maxNoLocalHeldBytes: 1048576,
   maxSubscriptions: 100,
   maxConnections: 10000,
   maxPerAddress: 1000,
@@ -79,7 +81,7 @@ describe('mqtt transports', () => {
         realm: 'realm1', max_packet_size: 4096, receive_maximum: 10, max_inflight: 5, max_queued_messages: 50, max_queued_bytes: 65536, max_subscriptions: 8,
         max_connections: 20, max_per_address: 2, max_sessions: 30, connection_rate: 7, max_session_expiry: 60, open_handshake_timeout: 500, max_buffered_bytes: 2048,
         max_inflight_bytes: 4000, max_total_queued_bytes: 5000, max_total_will_bytes: 6000,
-        codec_timeout: 700, max_codec_calls_per_connection: 3, max_codec_calls: 9,
+        codec_timeout: 700, max_codec_calls_per_connection: 3, max_codec_calls: 9, max_no_local_held: 4, max_no_local_held_bytes: 512,
       },
     });
     assert.deepEqual(mqtt, {
@@ -87,7 +89,7 @@ describe('mqtt transports', () => {
       maxPacketSize: 4096, receiveMaximum: 10, maxInflight: 5, maxQueuedMessages: 50, maxQueuedBytes: 65536, maxSubscriptions: 8, maxConnections: 20, maxPerAddress: 2,
       maxSessions: 30, connectionRate: 7, maxSessionExpiry: 60, openHandshakeTimeout: 500, maxBufferedBytes: 2048,
       maxInflightBytes: 4000, maxTotalQueuedBytes: 5000, maxTotalWillBytes: 6000,
-      codecTimeout: 700, maxCodecCallsPerConnection: 3, maxCodecCalls: 9,
+      codecTimeout: 700, maxCodecCallsPerConnection: 3, maxCodecCalls: 9, maxNoLocalHeld: 4, maxNoLocalHeldBytes: 512,
     });
   });
 
@@ -132,6 +134,8 @@ describe('mqtt transports', () => {
       'workers[0].transports[0].options.role: role "ghost" is not defined in realm "realm1" (the role of anonymous MQTT clients when "auth" is not given); add the role or give "auth"',
     ]);
     assert.match(problemsWith({ type: 'mqtt', endpoint, options: { realm: 'realm1', max_packet_size: 300000000 } })[0]!, /at most 268435455 bytes/);
+    assert.match(problemsWith({ type: 'mqtt', endpoint, options: { realm: 'realm1', max_no_local_held: 0 } })[0]!, /^workers\[0\]\.transports\[0\]\.options\.max_no_local_held: /);
+    assert.match(problemsWith({ type: 'mqtt', endpoint, options: { realm: 'realm1', max_no_local_held_bytes: '1 MiB' } })[0]!, /^workers\[0\]\.transports\[0\]\.options\.max_no_local_held_bytes: /);
     assert.match(problemsWith({ type: 'mqtt', endpoint, options: {} })[0]!, /options\.realm/);
   });
 

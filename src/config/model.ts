@@ -81,7 +81,7 @@ export interface RouterLinkConfig {
   forwardLocalInvocations: boolean;
   forwardRemoteInvocations: boolean;
   /** 0 = no limit. */
-  limits: { maxCallsInFlight: number; maxSubscriptions: number; maxRegistrations: number; maxMessageSize: number };
+  limits: { maxCallsInFlight: number; maxEventsInFlight: number; maxSubscriptions: number; maxRegistrations: number; maxMessageSize: number };
   /** The node key file (Crossbar's key.priv in the config folder), read or made at start when a link signs in with cryptosign. */
   nodeKeyFile: string;
 }
@@ -255,6 +255,8 @@ export interface RealmLimitsConfig {
   maxQueuedBytesPerSession: number;
   /** Live events (payload bytes, estimated) held behind a session's retained events while they are paced; past it all go to the transport. */
   maxHeldLiveBytesPerSession: number;
+  /** Retained events waiting for one session while they are paced (all its replays); past it all go to the transport. */
+  maxWaitingRetainedPerSession: number;
   /** A publication with retain larger than this (payload bytes, estimated) is refused whole. */
   maxRetainedEventBytes: number;
   /** Bytes of all retained events of the realm. */
@@ -1109,6 +1111,10 @@ export interface MqttService {
   maxTotalQueuedBytes: number;
   /** Bytes of the wills the transport holds, each counted as its CONNECT's size; a CONNECT whose will does not fit is refused. */
   maxTotalWillBytes: number;
+  /** Events for one client's No Local subscriptions held while the router has not answered its publication; past it the oldest go on unchecked. */
+  maxNoLocalHeld: number;
+  /** Their estimated payload bytes; past it the oldest go on unchecked (one event alone is held). */
+  maxNoLocalHeldBytes: number;
   /** Topic filters one client may hold. */
   maxSubscriptions: number;
   maxConnections: number;

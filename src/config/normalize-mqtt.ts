@@ -27,6 +27,8 @@ export function mqttConfig(transport: MqttTransportFile | MqttPartFile | MqttPat
     maxQueuedBytes: options.max_queued_bytes,
     maxTotalQueuedBytes: options.max_total_queued_bytes,
     maxTotalWillBytes: options.max_total_will_bytes,
+    maxNoLocalHeld: options.max_no_local_held,
+    maxNoLocalHeldBytes: options.max_no_local_held_bytes,
     maxSubscriptions: options.max_subscriptions,
     maxConnections: options.max_connections,
     maxPerAddress: options.max_per_address,

@@ -47,6 +47,7 @@ function rlinkConfigs(localRealm: string, links: readonly RlinkFile[], baseDir: 
     forwardRemoteInvocations: link.forward_remote_invocations,
     limits: {
       maxCallsInFlight: link.limits.max_calls_in_flight,
+      maxEventsInFlight: link.limits.max_events_in_flight,
       maxSubscriptions: link.limits.max_subscriptions,
       maxRegistrations: link.limits.max_registrations,
       maxMessageSize: link.limits.max_message_size,

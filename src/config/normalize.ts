@@ -159,6 +159,7 @@ function limitsConfig(realm: RealmFile): RealmLimitsConfig {
     maxQueuedMessagesPerSession: limits.max_queued_messages_per_session,
     maxQueuedBytesPerSession: limits.max_queued_bytes_per_session,
     maxHeldLiveBytesPerSession: limits.max_held_live_bytes_per_session,
+    maxWaitingRetainedPerSession: limits.max_waiting_retained_per_session,
     maxRetainedEventBytes: limits.max_retained_event_bytes,
     maxRetainedBytes: limits.max_retained_bytes,
     maxRetainedTopics: limits.max_retained_topics,

@@ -27,6 +27,10 @@ export const mqttDefaults = {
   maxTotalQueuedBytes: 268435456,
   /** Bytes of the wills a transport holds (its connections', and those waiting out a Will Delay), each counted as the CONNECT that carried it. */
   maxTotalWillBytes: 16777216,
+  /** Events for a client's No Local subscriptions held while the router weighs its publication; past it the oldest go on unchecked. */
+  maxNoLocalHeld: 1000,
+  /** Their payload bytes (estimated); past this the oldest go on unchecked too (one event alone is held whatever its size). */
+  maxNoLocalHeldBytes: 1048576,
   /** Topic filters one client may hold. */
   maxSubscriptions: 100,
   maxConnections: 10000,
@@ -137,6 +141,12 @@ const mqttOptions = z.strictObject({
   max_total_will_bytes: positiveInt
     .default(mqttDefaults.maxTotalWillBytes)
     .describe(`Junction extension: bytes of the wills held for all of this transport's clients (each counted as the CONNECT that carried it); a CONNECT whose will does not fit is refused, CONNACK 0x97 (MQTT 5) / 3 (default ${mqttDefaults.maxTotalWillBytes}).`),
+  max_no_local_held: positiveInt
+    .default(mqttDefaults.maxNoLocalHeld)
+    .describe(`Junction extension: events for one client's No Local subscriptions held while the router has not answered its publication (they may be its own); past it the oldest is sent unchecked, counted and warned (default ${mqttDefaults.maxNoLocalHeld}).`),
+  max_no_local_held_bytes: positiveInt
+    .default(mqttDefaults.maxNoLocalHeldBytes)
+    .describe(`Junction extension: payload bytes (estimated) of those events; past it the oldest are sent unchecked, though one event alone is held whatever its size (default ${mqttDefaults.maxNoLocalHeldBytes}).`),
   max_subscriptions: positiveInt
     .default(mqttDefaults.maxSubscriptions)
     .describe(`Junction extension: topic filters one client may hold (default ${mqttDefaults.maxSubscriptions}).`),

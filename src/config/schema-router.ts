@@ -163,6 +163,8 @@ export const defaultRealmLimits: Readonly<RealmLimitsConfig> = {
   maxQueuedBytesPerSession: 4 * 1024 * 1024,
   // The default max_buffered_bytes: what a connection would have queued had the burst gone out at once.
   maxHeldLiveBytesPerSession: 4 * 1024 * 1024,
+  // Ten full replays of a realm at max_retained_topics: only a client that keeps asking and does not read gets there.
+  maxWaitingRetainedPerSession: 100_000,
   maxRetainedEventBytes: 1024 * 1024,
   maxRetainedBytes: 64 * 1024 * 1024,
   maxRetainedTopics: 10_000,
@@ -210,6 +212,9 @@ const limits = z
     max_held_live_bytes_per_session: nonNegativeInt
       .default(defaultRealmLimits.maxHeldLiveBytesPerSession)
       .describe("Bytes (payload, estimated) of live events held behind a session's retained events while get_retained sends them at its connection's pace; past it, everything waiting goes to the connection at once and its slow-consumer limit decides (0 = no limit)."),
+    max_waiting_retained_per_session: nonNegativeInt
+      .default(defaultRealmLimits.maxWaitingRetainedPerSession)
+      .describe('Retained events waiting for a session while get_retained sends them at its connection\'s pace (its subscriptions\' replays together); past it, everything waiting goes to the connection at once and its slow-consumer limit decides (0 = no limit).'),
     max_retained_event_bytes: nonNegativeInt
       .default(defaultRealmLimits.maxRetainedEventBytes)
       .describe('A larger publication with retain (payload bytes, estimated) is refused: neither delivered nor retained (0 = no limit).'),

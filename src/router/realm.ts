@@ -112,7 +112,7 @@ export class Realm {
     this.broker = new Broker(this.name, metrics, this.events, {
       eventHistory: settings.eventHistory ?? [],
       retention: limits,
-      heldLive: limits,
+      replayLimits: limits,
       maxSubscriptionsPerSession: limits.maxSubscriptionsPerSession,
       now: () => clock.now(),
       log,

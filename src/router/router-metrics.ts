@@ -26,6 +26,7 @@ export interface RouterMetrics {
   retainedReplays: Gauge;
   retainedReplayHeldBytes: Gauge;
   retainedReplayOverflows: Counter;
+  retainedReplayWaiting: Gauge;
   historyBytes: Gauge;
   historyRefused: Counter;
   callQueueCalls: Gauge;
@@ -70,7 +71,9 @@ export function createRouterMetrics(registry: MetricsRegistry): RouterMetrics {
     retainedReplayHeldBytes: registry.gauge('junction_retained_replay_held_bytes',
       'Bytes (payload, estimated) of live events held behind retained ones still being sent, all sessions of the realm (each at most max_held_live_bytes_per_session), by realm'),
     retainedReplayOverflows: registry.counter('junction_retained_replay_overflows_total',
-      "Replays whose held live events passed max_held_live_bytes_per_session: everything waiting went to the connection at once, by realm"),
+      "Replays whose held live events passed max_held_live_bytes_per_session, or whose session's waiting retained events passed max_waiting_retained_per_session: everything waiting went to the connection at once, by realm"),
+    retainedReplayWaiting: registry.gauge('junction_retained_replay_waiting',
+      'Retained events waiting to be sent at their connection\'s pace, all sessions of the realm (each at most max_waiting_retained_per_session), by realm'),
     historyBytes: registry.gauge('junction_event_history_bytes', 'Bytes (estimated) of events kept for wamp.subscription.get_events, by realm'),
     historyRefused: registry.counter('junction_event_history_refused_total', 'Events not kept in the event history because one alone is larger than its limit_bytes, by realm'),
     callQueueCalls: registry.gauge('junction_call_queue_calls', 'Calls waiting in a call queue (store call-queue) for a callee under its concurrency limit, by realm'),

@@ -5,7 +5,7 @@ import { ErrorUri } from '../../protocol/errors.js';
 import type { Args, Dict } from '../../protocol/messages.js';
 import { silentLogger } from '../../router/log.js';
 import { echoGuard } from './echo-guard.js';
-import { CallSlots, callForwarding, eventForwarding } from './forwarding.js';
+import { callForwarding, eventForwarding, InFlight } from './forwarding.js';
 import { LinkCallError, type ForwardHop, type LinkSide, type Outcome, type SideEndpoint, type SideEventHandler, type SideProgress } from './link-sides.js';
 import { Mirror, MirrorBudget } from './mirror.js';
 import { rlinkMetrics } from './rlink-metrics.js';
@@ -20,6 +20,8 @@ class FakeSide implements LinkSide {
   /** The session details of each registration's one callee (by registration ID): an application's unless a test says otherwise. */
   readonly callees = new Map<number, Dict>();
   answer: (procedure: string, args: Args, onProgress?: SideProgress) => Promise<Outcome> = async (_procedure, args) => ({ args, kwargs: {} });
+  /** When this side acknowledges a publication (at once unless a test says otherwise). */
+  acknowledge: () => Promise<void> = async () => undefined;
 
   constructor(readonly name: 'local' | 'remote') {}
 
@@ -48,6 +50,7 @@ class FakeSide implements LinkSide {
 
   async publish(topic: string, args: Args, kwargs: Dict, options: Dict) {
     this.published.push({ topic, args, kwargs, options });
+    await this.acknowledge();
   }
 
   async register(uri: string, options: Dict, endpoint: SideEndpoint) {
@@ -65,15 +68,15 @@ class FakeSide implements LinkSide {
 const settle = () => new Promise((resolve) => setImmediate(resolve));
 
 /** `secrets`: the link's own (its ticket...); `homeName`: which router's subscriptions and registrations are mirrored. */
-function setup(limits = { subscriptions: 0, registrations: 0, calls: 0 }, { secrets = [] as string[], homeName = 'local' as 'local' | 'remote' } = {}) {
+function setup(limits = { subscriptions: 0, registrations: 0, calls: 0, events: 0 }, { secrets = [] as string[], homeName = 'local' as 'local' | 'remote' } = {}) {
   const metrics = new MetricsRegistry();
   const meter = rlinkMetrics(metrics).forLink('realm1', 'to_b');
   const home = new FakeSide(homeName);
   const away = new FakeSide(homeName === 'local' ? 'remote' : 'local');
   const context = { home, away, meter, log: silentLogger, guard: echoGuard(secrets, meter, silentLogger) };
-  const events = new Mirror(home, 'subscription', eventForwarding(context, ['other-link']),
+  const events = new Mirror(home, 'subscription', eventForwarding(context, ['other-link'], new InFlight(limits.events, meter.eventsInFlight, meter.eventsDropped)),
     new MirrorBudget(limits.subscriptions, meter.mirrored.subscription, meter.mirrorsRefused.subscription), silentLogger);
-  const calls = new Mirror(home, 'registration', callForwarding(context, new CallSlots(limits.calls, meter)),
+  const calls = new Mirror(home, 'registration', callForwarding(context, new InFlight(limits.calls, meter.callsInFlight, meter.callsRefused)),
     new MirrorBudget(limits.registrations, meter.mirrored.registration, meter.mirrorsRefused.registration), silentLogger);
   // The registry hands back the metric already registered under a name, whatever its kind.
   const value = (name: string, labels: Record<string, string> = {}) => metrics.counter(name, '').value({ realm: 'realm1', link: 'to_b', ...labels });
@@ -112,6 +115,25 @@ describe('router link forwarding', () => {
     assert.equal(value('junction_rlink_events_forwarded_total', { direction: 'to_local' }), 2);
   });
 
+  it('publishes at most max_events_in_flight events home has not acknowledged: the rest are dropped, counted; room comes back with the acknowledgements', async () => {
+    const { home, away, events, value } = setup({ subscriptions: 0, registrations: 0, calls: 0, events: 2 });
+    home.existing.subscription = [{ id: 1, uri: 'app.news', match: 'exact' }];
+    await events.start();
+    const acknowledgements: (() => void)[] = [];
+    home.acknowledge = () => new Promise((resolve) => acknowledgements.push(resolve));
+    const { handler } = away.subscriptions.get('app.news')!;
+    for (const n of [1, 2, 3, 4]) handler([n], {}, {});
+    assert.deepEqual(home.published.map(({ args }) => args[0]), [1, 2]);
+    assert.equal(value('junction_rlink_events_in_flight'), 2);
+    assert.equal(value('junction_rlink_events_dropped_total'), 2);
+    for (const acknowledge of acknowledgements) acknowledge();
+    await settle();
+    assert.equal(value('junction_rlink_events_in_flight'), 0);
+    handler([5], {}, {});
+    assert.deepEqual(home.published.map(({ args }) => args[0]), [1, 2, 5]);
+    assert.equal(value('junction_rlink_events_forwarded_total', { direction: 'to_local' }), 2);
+  });
+
   it('the far side cannot name a topic or procedure the mirror does not cover: the link\'s session at home is trusted', async () => {
     const { home, away, events, calls } = setup();
     home.existing.subscription = [{ id: 1, uri: 'app.', match: 'prefix' }, { id: 2, uri: 'other.news', match: 'exact' }];
@@ -129,7 +151,7 @@ describe('router link forwarding', () => {
   });
 
   it('stops mirroring at its limit, counts what it refused, and mirrors again once there is room', async () => {
-    const { home, away, events, value } = setup({ subscriptions: 1, registrations: 0, calls: 0 });
+    const { home, away, events, value } = setup({ subscriptions: 1, registrations: 0, calls: 0, events: 0 });
     await events.start();
     home.meta('wamp.subscription.on_create', [9, { id: 1, uri: 'app.a', match: 'exact' }]);
     home.meta('wamp.subscription.on_create', [9, { id: 2, uri: 'app.b', match: 'exact' }]);
@@ -175,7 +197,7 @@ describe('router link forwarding', () => {
   });
 
   it('refuses calls past max_calls_in_flight with junction.error.limit_exceeded, and takes them again once one ends', async () => {
-    const { home, away, calls, value } = setup({ subscriptions: 0, registrations: 0, calls: 1 });
+    const { home, away, calls, value } = setup({ subscriptions: 0, registrations: 0, calls: 1, events: 0 });
     home.existing.registration = [{ id: 1, uri: 'app.slow', match: 'exact' }];
     await calls.start();
     let finish!: () => void;

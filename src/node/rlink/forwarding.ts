@@ -63,8 +63,12 @@ const matchOf = (details: Dict): MatchPolicy => (matchPolicies as readonly unkno
 
 const direction = (home: LinkSide): Direction => (home.name === 'local' ? 'to_local' : 'to_remote');
 
-/** Mirrors a home subscription as a subscription on the away side that re-publishes at home. */
-export function eventForwarding({ home, away, meter, log, guard }: ForwardingContext, excludeAuthid: readonly string[]): MakeMirror {
+/**
+ * Mirrors a home subscription as a subscription on the away side that re-publishes at home. Each
+ * publication takes one of `slots` until home acknowledges it: a router that does not keep up
+ * makes the link drop events (counted, warned), not hold them without bound.
+ */
+export function eventForwarding({ home, away, meter, log, guard }: ForwardingContext, excludeAuthid: readonly string[], slots: InFlight): MakeMirror {
   const forwarded = meter.events[direction(home)];
   const [toHome, toAway] = [guardOf(home, guard), guardOf(away, guard)];
   const exclusions = excludeAuthid.length > 0 ? { exclude_authid: [...excludeAuthid] } : {};
@@ -73,44 +77,49 @@ export function eventForwarding({ home, away, meter, log, guard }: ForwardingCon
     const uri = details.uri as string;
     if (toAway.quotedIn(`subscription "${uri}"`, uri)) return Promise.resolve(undefined);
     const match = matchOf(details);
-    const failed = (topic: unknown, error: string): void => {
-      meter.eventFailures.inc();
+    const warn = (topic: unknown, error: string): void => {
       const count = failures.record(performance.now());
       if (count !== undefined) log.warn({ topic, to: home.name, error, count }, 'router link: events not forwarded (count: since the last warning; further ones not logged for 10 s)');
+    };
+    const failed = (topic: unknown, error: string): void => {
+      meter.eventFailures.inc();
+      warn(topic, error);
     };
     return away.subscribe(uri, { match }, (args: Args, kwargs: Dict, event: Dict) => {
       if (event.forward_for !== undefined) return;
       const topic = coveredUri(event.topic, uri, match);
       if (topic === undefined) return failed(event.topic, `the event names a topic the link's subscription "${uri}" (${match}) does not cover`);
       if (toHome.quotedIn(`event on "${topic}"`, topic)) return;
+      // Counted by the slots (junction_rlink_events_dropped_total).
+      if (!slots.take()) return warn(topic, `the link has ${slots.max} events in flight (limits.max_events_in_flight)`);
       const [shownArgs, shownKwargs, sender] = toHome.masked(`event on "${topic}"`, [args, kwargs, originalSender(event, 'publisher', away)] as const);
       const options = { forward_for: [sender], exclude_me: true, ...exclusions };
-      home.publish(topic, shownArgs, shownKwargs, options).then(() => forwarded.inc(), (error: unknown) => failed(topic, (error as Error).message));
+      home.publish(topic, shownArgs, shownKwargs, options).then(() => forwarded.inc(), (error: unknown) => failed(topic, (error as Error).message)).finally(() => slots.give());
     });
   };
 }
 
-/** Calls a link forwards at once, both ways together (0 = no limit). */
-export class CallSlots {
+/** Calls, or events, a link forwards at once, both ways together (0 = no limit): shown in `inFlight`, refusals counted in `refused`. */
+export class InFlight {
   #busy = 0;
-  constructor(readonly max: number, private readonly meter: LinkMeter) {}
+  constructor(readonly max: number, private readonly inFlight: { set(value: number): void }, private readonly refused: { inc(): void }) {}
 
   take(): boolean {
     if (this.max > 0 && this.#busy >= this.max) {
-      this.meter.callsRefused.inc();
+      this.refused.inc();
       return false;
     }
-    this.meter.callsInFlight.set(++this.#busy);
+    this.inFlight.set(++this.#busy);
     return true;
   }
 
   give(): void {
-    this.meter.callsInFlight.set(--this.#busy);
+    this.inFlight.set(--this.#busy);
   }
 }
 
 /** Mirrors a home registration as a registration on the away side that calls at home. */
-export function callForwarding({ home, away, meter, guard }: ForwardingContext, slots: CallSlots): MakeMirror {
+export function callForwarding({ home, away, meter, guard }: ForwardingContext, slots: InFlight): MakeMirror {
   const forwarded = meter.calls[direction(home)];
   const [toHome, toAway] = [guardOf(home, guard), guardOf(away, guard)];
   return async (details) => {

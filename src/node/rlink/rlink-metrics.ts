@@ -14,6 +14,8 @@ export interface LinkMeter {
   failures: Record<LinkFailure, BoundCounter>;
   events: Record<Direction, BoundCounter>;
   eventFailures: BoundCounter;
+  eventsInFlight: BoundGauge;
+  eventsDropped: BoundCounter;
   calls: Record<Direction, BoundCounter>;
   callsInFlight: BoundGauge;
   callsRefused: BoundCounter;
@@ -28,6 +30,8 @@ export function rlinkMetrics(metrics: MetricsRegistry): { forLink(realm: string,
   const failures = metrics.counter('junction_rlink_failures_total', 'Router link attempts that failed, by stage: connect (refusals included), setup, lost.');
   const events = metrics.counter('junction_rlink_events_forwarded_total', 'Events a router link published, by direction (to_local, to_remote).');
   const eventFailures = metrics.counter('junction_rlink_event_failures_total', 'Events a router link could not publish (refused by the router it published on, or on a topic its subscription does not cover).');
+  const eventsInFlight = metrics.gauge('junction_rlink_events_in_flight', 'Events a router link published that the router it published on has not acknowledged yet (limits.max_events_in_flight).');
+  const eventsDropped = metrics.counter('junction_rlink_events_dropped_total', 'Events a router link did not forward at limits.max_events_in_flight.');
   const calls = metrics.counter('junction_rlink_calls_forwarded_total', 'Calls a router link forwarded, by direction (to_local, to_remote).');
   const inFlight = metrics.gauge('junction_rlink_calls_in_flight', 'Calls a router link is forwarding now (limits.max_calls_in_flight).');
   const callsRefused = metrics.counter('junction_rlink_calls_refused_total', 'Calls a router link refused at limits.max_calls_in_flight.');
@@ -43,6 +47,8 @@ export function rlinkMetrics(metrics: MetricsRegistry): { forLink(realm: string,
       failures: { connect: failures.bind({ ...labels, stage: 'connect' }), setup: failures.bind({ ...labels, stage: 'setup' }), lost: failures.bind({ ...labels, stage: 'lost' }) },
       events: byDirection((direction) => events.bind({ ...labels, direction })),
       eventFailures: eventFailures.bind(labels),
+      eventsInFlight: eventsInFlight.bind(labels),
+      eventsDropped: eventsDropped.bind(labels),
       calls: byDirection((direction) => calls.bind({ ...labels, direction })),
       callsInFlight: inFlight.bind(labels),
       callsRefused: callsRefused.bind(labels),
@@ -54,6 +60,7 @@ export function rlinkMetrics(metrics: MetricsRegistry): { forLink(realm: string,
     meter.up.set(0);
     for (const kind of ['subscription', 'registration'] as const) meter.mirrored[kind].set(0);
     meter.callsInFlight.set(0);
+    meter.eventsInFlight.set(0);
     return meter;
   };
   return { forLink };

@@ -16,7 +16,7 @@ import type { InternalSession } from '../../router/internal-session.js';
 import type { Logger } from '../../router/log.js';
 import { linkDialer, type LinkDialer } from './dial.js';
 import type { EchoGuard } from './echo-guard.js';
-import { CallSlots, callForwarding, eventForwarding, type ForwardingContext } from './forwarding.js';
+import { callForwarding, eventForwarding, InFlight, type ForwardingContext } from './forwarding.js';
 import { linkAuthenticator } from './link-sign-in.js';
 import { localSide, remoteSide, type LinkSide } from './link-sides.js';
 import { Mirror, MirrorBudget } from './mirror.js';
@@ -46,7 +46,8 @@ export class RouterLink {
   #running: Promise<void> | undefined;
   readonly #subscriptions: MirrorBudget;
   readonly #registrations: MirrorBudget;
-  readonly #slots: CallSlots;
+  readonly #calls: InFlight;
+  readonly #events: InFlight;
   readonly #dialer: LinkDialer;
 
   /** Reads the link's TLS files: a missing one throws (the node does not start). */
@@ -55,7 +56,8 @@ export class RouterLink {
     this.#dialer = linkDialer(config.transport, config.limits.maxMessageSize, `realm "${config.localRealm}" rlink "${config.id}"`);
     this.#subscriptions = new MirrorBudget(config.limits.maxSubscriptions, meter.mirrored.subscription, meter.mirrorsRefused.subscription);
     this.#registrations = new MirrorBudget(config.limits.maxRegistrations, meter.mirrored.registration, meter.mirrorsRefused.registration);
-    this.#slots = new CallSlots(config.limits.maxCallsInFlight, meter);
+    this.#calls = new InFlight(config.limits.maxCallsInFlight, meter.callsInFlight, meter.callsRefused);
+    this.#events = new InFlight(config.limits.maxEventsInFlight, meter.eventsInFlight, meter.eventsDropped);
   }
 
   start(): void {
@@ -159,9 +161,9 @@ export class RouterLink {
     const toward = (home: LinkSide, away: LinkSide): ForwardingContext => ({ home, away, meter: deps.meter, log: deps.log, guard: deps.guard });
     const mirrors: Mirror[] = [];
     const events = (home: LinkSide, away: LinkSide, excludeAuthid: readonly string[]) =>
-      mirrors.push(new Mirror(home, 'subscription', eventForwarding(toward(home, away), excludeAuthid), this.#subscriptions, deps.log));
+      mirrors.push(new Mirror(home, 'subscription', eventForwarding(toward(home, away), excludeAuthid, this.#events), this.#subscriptions, deps.log));
     const calls = (home: LinkSide, away: LinkSide) =>
-      mirrors.push(new Mirror(home, 'registration', callForwarding(toward(home, away), this.#slots), this.#registrations, deps.log));
+      mirrors.push(new Mirror(home, 'registration', callForwarding(toward(home, away), this.#calls), this.#registrations, deps.log));
     // Crossbar applies exclude_authid to what the link publishes on the other router only.
     if (config.forwardLocalEvents) events(local, remote, []);
     if (config.forwardRemoteEvents) events(remote, local, config.excludeAuthid);

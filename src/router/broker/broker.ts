@@ -23,7 +23,7 @@ import { PublicationPositions, type PublicationPosition } from './publication-po
 import { hasReceiverLists, isReceiverAllowed } from './publish-filter.js';
 import { RetainedEvents, type RetainedStamp, type RetentionRefusal } from './retained-events.js';
 import { replayMeter } from './replay-meter.js';
-import { RetainedReplays, type HeldLiveLimit } from './retained-replay.js';
+import { RetainedReplays, type ReplayLimits } from './retained-replay.js';
 import { SmallSet } from './small-set.js';
 import type { Subscription } from './subscription.js';
 import { SmallSetMap } from './small-set-map.js';
@@ -50,7 +50,7 @@ export interface BrokerSettings {
   /** What the realm keeps of retained events (0 = no limit). */
   retention: RetentionLimits;
   /** Live events held behind a session's paced retained events (0 = no limit); read at each hold, so a reload applies. */
-  heldLive: HeldLiveLimit;
+  replayLimits: ReplayLimits;
   /** Subscriptions one non-trusted session may hold (0 = no limit). */
   maxSubscriptionsPerSession: number;
   /** Monotonic milliseconds, for rate-limiting warnings. */
@@ -124,7 +124,7 @@ export class Broker {
         metrics.retainedBytes.add(bytes, realm);
       },
     });
-    this.replays = new RetainedReplays(settings.heldLive,
+    this.replays = new RetainedReplays(settings.replayLimits,
       replayMeter(metrics, realmName, () => settings.now(), (subscription) => this.byId.get(subscription)?.uri));
     this.maxSubscriptionsPerSession = settings.maxSubscriptionsPerSession;
     this.backplane = settings.backplane;
@@ -527,9 +527,11 @@ export class Broker {
 
   /**
    * SUBSCRIBE get_retained: the latest retained event of every topic the subscription covers that
-   * this session may see, as fast as its transport takes them (RetainedReplays).
+   * this session may see, as fast as its transport takes them (RetainedReplays); nothing more
+   * while this subscription's earlier ones still wait for it (RetainedReplays.waits).
    */
   private sendRetained(session: Session, subscription: Subscription): void {
+    if (this.replays.waits(session, subscription.id)) return;
     const events: Envelope[] = [];
     for (const topic of this.retained.topicsMatching(subscription.uri, subscription.match)) {
       const event = this.retained.latestFor(topic, session);

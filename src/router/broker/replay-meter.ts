@@ -18,6 +18,7 @@ export function replayMeter(metrics: RouterMetrics, realm: string, now: () => nu
   return {
     running: (delta) => metrics.retainedReplays.add(delta, labels),
     held: (deltaBytes) => metrics.retainedReplayHeldBytes.add(deltaBytes, labels),
+    waiting: (delta) => metrics.retainedReplayWaiting.add(delta, labels),
     overflowed(session, subscription, event: Envelope, heldBytes, limit) {
       overflows.inc();
       const since = throttle.record(now());
@@ -25,6 +26,14 @@ export function replayMeter(metrics: RouterMetrics, realm: string, now: () => nu
       const topic = ((event.message as Event).details.topic as string | undefined) ?? uriOf(subscription);
       session.log.warn({ session: session.id, topic, heldBytes, limit, overflows: since },
         'live events held behind retained ones passed max_held_live_bytes_per_session: all sent to the connection at once, ' +
+        'its slow-consumer limit decides (overflows: since the last warning; further ones not logged for 10 s)');
+    },
+    retainedOverflowed(session, subscription, waiting, limit) {
+      overflows.inc();
+      const since = throttle.record(now());
+      if (since === undefined) return;
+      session.log.warn({ session: session.id, topic: uriOf(subscription), waiting, limit, overflows: since },
+        'retained events waiting for a session passed max_waiting_retained_per_session: all sent to the connection at once, ' +
         'its slow-consumer limit decides (overflows: since the last warning; further ones not logged for 10 s)');
     },
   };

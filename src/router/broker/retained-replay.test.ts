@@ -29,7 +29,7 @@ function pacedSession(room: number, paced = true) {
   return { session, sent, drain };
 }
 
-const noLimit = { maxHeldLiveBytesPerSession: 0 };
+const noLimit = { maxHeldLiveBytesPerSession: 0, maxWaitingRetainedPerSession: 0 };
 
 function event(subscription: number, label: string, payload = ''): Envelope {
   return new Envelope({ type: MessageType.EVENT, subscription, publication: 1, details: {}, args: [label, payload] });
@@ -51,9 +51,23 @@ describe('retained replays', () => {
     assert.equal(replays.held(session, 7, event(7, 'later')), false, 'nothing waits any more: live goes straight out');
   });
 
+  it('says whether retained events of a subscription still wait (a repeated get_retained then adds nothing)', () => {
+    const replays = new RetainedReplays(noLimit);
+    const { session, sent, drain } = pacedSession(1);
+    replays.send(session, 7, [event(7, 'r1'), event(7, 'r2')]);
+    assert.equal(replays.waits(session, 7), true);
+    assert.equal(replays.waits(session, 8), false);
+    assert.equal(replays.held(session, 7, event(7, 'live7')), true);
+    drain(1);
+    assert.deepEqual(sent, ['r1', 'r2']);
+    assert.equal(replays.waits(session, 7), false, 'only a live event waits now: a repeat gets the retained events again');
+    drain(10);
+    assert.deepEqual(sent, ['r1', 'r2', 'live7']);
+  });
+
   it('drops what waits for a subscription the session left, with the bytes it held', () => {
     let held = 0;
-    const replays = new RetainedReplays(noLimit, { running() {}, overflowed() {}, held: (delta) => (held += delta) });
+    const replays = new RetainedReplays(noLimit, { running() {}, waiting() {}, overflowed() {}, retainedOverflowed() {}, held: (delta) => (held += delta) });
     const { session, sent, drain } = pacedSession(1);
     replays.send(session, 7, [event(7, 'a1'), event(7, 'a2')]);
     replays.send(session, 9, [event(9, 'b1')]);
@@ -70,14 +84,16 @@ describe('retained replays', () => {
   });
 
   it('hands everything to the transport at once when more live traffic waits than it may hold, and says so', () => {
-    const limits = { maxHeldLiveBytesPerSession: 1_000 };
+    const limits = { maxHeldLiveBytesPerSession: 1_000, maxWaitingRetainedPerSession: 0 };
     const running: number[] = [];
     let held = 0;
     const overflows: [number, number, number][] = [];
     const meter: ReplayMeter = {
       running: (delta) => running.push(delta),
       held: (delta) => (held += delta),
+      waiting() {},
       overflowed: (_session, subscription, _event, heldBytes, limit) => overflows.push([subscription, heldBytes, limit]),
+      retainedOverflowed() {},
     };
     const replays = new RetainedReplays(limits, meter);
     const { session, sent } = pacedSession(0);
@@ -99,7 +115,7 @@ describe('retained replays', () => {
   });
 
   it('reads the limit at each hold (a reload applies to a replay under way); 0 holds without a limit', () => {
-    const limits = { maxHeldLiveBytesPerSession: 0 };
+    const limits = { maxHeldLiveBytesPerSession: 0, maxWaitingRetainedPerSession: 0 };
     const replays = new RetainedReplays(limits);
     const { session, sent, drain } = pacedSession(0);
     replays.send(session, 7, [event(7, 'r1')]);
@@ -111,6 +127,27 @@ describe('retained replays', () => {
     assert.equal(replays.pending, 0);
     drain(10);
     assert.equal(sent.length, 52);
+  });
+
+  it('hands everything to the transport at once when more retained events wait than max_waiting_retained_per_session, and says so', () => {
+    let waiting = 0;
+    const overflows: [number, number, number][] = [];
+    const meter: ReplayMeter = {
+      running() {}, held() {}, overflowed() {},
+      waiting: (delta) => (waiting += delta),
+      retainedOverflowed: (_session, subscription, count, limit) => overflows.push([subscription, count, limit]),
+    };
+    const replays = new RetainedReplays({ maxHeldLiveBytesPerSession: 0, maxWaitingRetainedPerSession: 3 }, meter);
+    const { session, sent } = pacedSession(0);
+    replays.send(session, 7, [event(7, 'a1'), event(7, 'a2')]);
+    assert.equal(waiting, 2);
+    replays.send(session, 8, [event(8, 'b1')]);
+    assert.deepEqual(sent, [], 'three wait: at the limit');
+    replays.send(session, 9, [event(9, 'c1')]);
+    assert.deepEqual(sent, ['a1', 'a2', 'b1', 'c1'], 'in order; the transport\'s own limit decides now');
+    assert.deepEqual(overflows, [[9, 4, 3]]);
+    assert.equal(waiting, 0);
+    assert.equal(replays.pending, 0);
   });
 
   it('sends everything at once to a transport without backpressure', () => {

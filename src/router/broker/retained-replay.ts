@@ -4,10 +4,11 @@ import type { SessionLimits } from '../limits/session-limits.js';
 import type { Session } from '../session.js';
 
 /**
- * The realm's limit on live events held behind one session's retained events (read at each
- * hold, so a config reload applies to replays under way).
+ * The realm's limits on what waits for one session: live events held behind its retained events,
+ * and the retained events themselves (read at each hold and append, so a config reload applies to
+ * replays under way).
  */
-export type HeldLiveLimit = Pick<SessionLimits, 'maxHeldLiveBytesPerSession'>;
+export type ReplayLimits = Pick<SessionLimits, 'maxHeldLiveBytesPerSession' | 'maxWaitingRetainedPerSession'>;
 
 /** Where replays report what they do (the realm's metrics and warnings). */
 export interface ReplayMeter {
@@ -15,17 +16,22 @@ export interface ReplayMeter {
   running(delta: 1 | -1): void;
   /** Bytes of live events held: more (a hold) or fewer (sent, or dropped with their subscription). */
   held(deltaBytes: number): void;
-  /** Held live events passed the limit with `event` (of `subscription`); everything waiting went to the transport. */
+  /** Retained events waiting: more (a replay) or fewer (sent, or dropped with their subscription). */
+  waiting(delta: number): void;
+  /** Held live events passed their limit with `event` (of `subscription`); everything waiting went to the transport. */
   overflowed(session: Session, subscription: number, event: Envelope, heldBytes: number, limit: number): void;
+  /** Retained events waiting passed max_waiting_retained_per_session with a replay of `subscription`; everything waiting went to the transport. */
+  retainedOverflowed(session: Session, subscription: number, waiting: number, limit: number): void;
 }
 
-const unmetered: ReplayMeter = { running() {}, held() {}, overflowed() {} };
+const unmetered: ReplayMeter = { running() {}, held() {}, waiting() {}, overflowed() {}, retainedOverflowed() {} };
 
 /** One EVENT waiting for its turn: a retained one (bytes 0), or a live one held behind them (its estimated bytes). */
 interface Waiting {
   readonly subscription: number;
   readonly envelope: Envelope;
   readonly bytes: number;
+  readonly retained: boolean;
 }
 
 /**
@@ -49,7 +55,7 @@ export class RetainedReplays {
    * transport at once and its slow-consumer limit decides, as for any burst: a subscriber that
    * does not read is closed by the usual rule, and the router holds no more than this per session.
    */
-  constructor(private readonly limits: HeldLiveLimit, private readonly meter: ReplayMeter = unmetered) {}
+  constructor(private readonly limits: ReplayLimits, private readonly meter: ReplayMeter = unmetered) {}
 
   /** Sends `events` (EVENTs of `subscription`) to `session` as its transport takes them. */
   send(session: Session, subscription: number, events: readonly Envelope[]): void {
@@ -81,6 +87,16 @@ export class RetainedReplays {
     this.bySession.get(session)?.forget(subscription);
   }
 
+  /**
+   * Whether retained events of `subscription` still wait for `session`: then a repeat of its
+   * get_retained SUBSCRIBE adds nothing, those waiting go out once (newer retained values came
+   * as live events, held behind them). Else a client that does not read could repeat a small
+   * SUBSCRIBE and queue the whole replay again each time, without bound.
+   */
+  waits(session: Session, subscription: number): boolean {
+    return this.bySession.get(session)?.waits(subscription) ?? false;
+  }
+
   /** Sessions with events still waiting. */
   get pending(): number {
     return this.bySession.size;
@@ -93,16 +109,26 @@ class SessionReplay {
   private head = 0;
   /** Events waiting, by subscription: a live event is held only behind its own subscription's. */
   private readonly counts = new Map<number, number>();
+  /** Retained events waiting, by subscription, and in all. */
+  private readonly retained = new Map<number, number>();
+  private retainedWaiting = 0;
   /** Bytes of the live events waiting now (a held one counts until it is sent). */
   private heldBytes = 0;
   private waitingForRoom = false;
 
-  constructor(private readonly session: Session, private readonly limits: HeldLiveLimit, private readonly meter: ReplayMeter,
+  constructor(private readonly session: Session, private readonly limits: ReplayLimits, private readonly meter: ReplayMeter,
     private readonly done: () => void) {}
 
   append(subscription: number, events: readonly Envelope[]): void {
-    for (const envelope of events) this.queue.push({ subscription, envelope, bytes: 0 });
+    for (const envelope of events) this.queue.push({ subscription, envelope, bytes: 0, retained: true });
     this.counts.set(subscription, (this.counts.get(subscription) ?? 0) + events.length);
+    this.retained.set(subscription, (this.retained.get(subscription) ?? 0) + events.length);
+    this.changeWaiting(events.length);
+    const max = this.limits.maxWaitingRetainedPerSession;
+    if (max > 0 && this.retainedWaiting > max) {
+      this.meter.retainedOverflowed(this.session, subscription, this.retainedWaiting, max);
+      return this.flush();
+    }
     this.pump();
   }
 
@@ -111,7 +137,7 @@ class SessionReplay {
     const max = this.limits.maxHeldLiveBytesPerSession;
     const message = envelope.message as { args?: unknown[]; kwargs?: unknown; payload?: Uint8Array };
     const bytes = payloadBytes([message.args, message.kwargs, message.payload], max > 0 ? max : undefined);
-    this.queue.push({ subscription, envelope, bytes });
+    this.queue.push({ subscription, envelope, bytes, retained: false });
     this.counts.set(subscription, this.counts.get(subscription)! + 1);
     this.changeHeld(bytes);
     if (max > 0 && this.heldBytes > max) {
@@ -121,8 +147,14 @@ class SessionReplay {
     return true;
   }
 
+  waits(subscription: number): boolean {
+    return this.retained.has(subscription);
+  }
+
   forget(subscription: number): void {
     if (!this.counts.delete(subscription)) return;
+    this.changeWaiting(-(this.retained.get(subscription) ?? 0));
+    this.retained.delete(subscription);
     const kept: Waiting[] = [];
     for (const waiting of this.queue.slice(this.head) as Waiting[]) {
       if (waiting.subscription !== subscription) kept.push(waiting);
@@ -159,7 +191,7 @@ class SessionReplay {
   }
 
   private sendNext(): void {
-    const { subscription, envelope, bytes } = this.queue[this.head]!;
+    const { subscription, envelope, bytes, retained } = this.queue[this.head]!;
     this.queue[this.head++] = undefined;
     if (this.head >= 1024 && this.head * 2 >= this.queue.length) {
       this.queue = this.queue.slice(this.head);
@@ -168,8 +200,20 @@ class SessionReplay {
     const left = this.counts.get(subscription)! - 1;
     if (left === 0) this.counts.delete(subscription);
     else this.counts.set(subscription, left);
+    if (retained) {
+      this.changeWaiting(-1);
+      const retainedLeft = this.retained.get(subscription)! - 1;
+      if (retainedLeft === 0) this.retained.delete(subscription);
+      else this.retained.set(subscription, retainedLeft);
+    }
     this.changeHeld(-bytes);
     this.session.sendEnvelope(envelope);
+  }
+
+  private changeWaiting(events: number): void {
+    if (events === 0) return;
+    this.retainedWaiting += events;
+    this.meter.waiting(events);
   }
 
   private changeHeld(bytes: number): void {
@@ -182,6 +226,8 @@ class SessionReplay {
     this.queue = [];
     this.head = 0;
     this.counts.clear();
+    this.retained.clear();
+    this.changeWaiting(-this.retainedWaiting);
     this.changeHeld(-this.heldBytes);
     this.done();
   }

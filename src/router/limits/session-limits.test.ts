@@ -12,6 +12,7 @@ const noLimits: SessionLimits = {
   maxSubscriptionsPerSession: 0, maxRegistrationsPerSession: 0, maxCallsInFlightPerSession: 0,
   publishRate: { perSecond: 0, burst: 0 }, maxQueuedMessagesPerSession: 0, maxQueuedBytesPerSession: 0,
   maxHeldLiveBytesPerSession: 0,
+  maxWaitingRetainedPerSession: 0,
 };
 
 /** A harness whose realm1 has these limits (the others off), logging into `log` when given. */

@@ -16,6 +16,8 @@ export interface SessionLimits {
   maxQueuedBytesPerSession: number;
   /** Live events held behind a session's retained events while they are paced (RetainedReplays), bytes as estimated by payloadBytes. */
   maxHeldLiveBytesPerSession: number;
+  /** Retained events waiting for a session while they are paced (RetainedReplays, all its subscriptions'). */
+  maxWaitingRetainedPerSession: number;
 }
 
 /** What the realm keeps of retained events (PUBLISH retain), for every session together. */

@@ -4,12 +4,13 @@ import type { Event } from '../../protocol/messages.js';
 import { mqttPropertiesOf, type MqttProperties } from '../../protocol/mqtt-properties.js';
 import { quoted } from '../../protocol/uri.js';
 import { carriesNothing } from '../../router/broker/retained-events.js';
+import { payloadBytes } from '../../router/limits/payload-bytes.js';
 import { WarningThrottle } from '../../router/limits/warning-throttle.js';
 import { hasRoom } from '../outbound-room.js';
 import type { Logger } from '../../router/log.js';
 import type { DynamicCodecs } from './dynamic-codec.js';
 import { InOrder } from './in-order.js';
-import { OwnPublications } from './no-local.js';
+import { OwnPublications, type NoLocalLimits } from './no-local.js';
 import type { PayloadMapping, WampPayload } from './payload-mapping.js';
 import type { SharedPayloads } from './byte-budget.js';
 import { toPacket } from './properties.js';
@@ -87,7 +88,7 @@ export interface HeldUntilSuback {
   bytes: number;
 }
 
-export interface ClientSessionLimits {
+export interface ClientSessionLimits extends NoLocalLimits {
   maxInflight: number;
   maxInflightBytes: number;
   maxQueuedMessages: number;
@@ -95,14 +96,24 @@ export interface ClientSessionLimits {
   maxSubscriptions: number;
   /** Events waiting on an encoder (and those behind them) for this client. */
   maxCodecCallsPerConnection: number;
+  /** The connection's slow-consumer limit: events held until a SUBACK count as on their way to it (half of it at most). */
+  maxBufferedBytes: number;
 }
 
 export interface ClientSessionCounters {
   /** `limit`: "client" (its max_queued_messages, max_queued_bytes) or "transport" (max_total_queued_bytes). */
   queueDropped: { inc(labels: { limit: 'client' | 'transport' }): void };
   expired: { inc(): void };
-  subscriptionsRefused: { inc(): void };
+  subscriptionsRefused: { inc(by?: number): void };
   delivered: { inc(): void };
+  /** Events (and their estimated bytes) waiting in the clients' No Local holds: more, or fewer. */
+  noLocalHeld: { add(events: number, bytes: number): void };
+  /** Events that went on undecided from a full No Local hold. */
+  noLocalOverflows: { inc(): void };
+  /** Payload bytes held until SUBACKs: more, or fewer. */
+  subackHeldBytes: { add(bytes: number): void };
+  /** Times live events held until SUBACKs passed half of max_buffered_bytes and all went ahead of them. */
+  subackHoldOverflows: { inc(): void };
 }
 
 /** A connection's will (its CONNECT's last will), mapped to a WAMP publication. */
@@ -184,7 +195,13 @@ export class ClientSession implements RouterSessionHandlers, OutboundRoom {
   private roomWaiters: (() => void)[] = [];
   private drainAwaited = false;
   /** The client's publications with the router, for No Local: events of its own are not sent back on such subscriptions. */
-  private readonly ownPublications = new OwnPublications<{ envelope: Envelope; event: Event }>(({ envelope, event }) => this.event(envelope, event));
+  private readonly ownPublications: OwnPublications<{ envelope: Envelope; event: Event }>;
+  /** One warning per 10 s at most while events held for SUBACKs go ahead of them (made at the first). */
+  private heldEarlyWarnings: WarningThrottle | undefined;
+  /** One warning per 10 s at most for SUBSCRIBEs naming more than max_subscriptions filters (made at the first). */
+  private oversizedSubscribes: WarningThrottle | undefined;
+  /** One warning per 10 s at most while the No Local hold overflows (made at the first overflow). */
+  private noLocalWarnings: WarningThrottle | undefined;
   /** The door (service) that last served this session: it ends the session when it closes. */
   owner: object | undefined;
 
@@ -205,6 +222,9 @@ export class ClientSession implements RouterSessionHandlers, OutboundRoom {
     private readonly registry: { remove(session: ClientSession): void },
   ) {
     this.sendQuota = limits.maxInflight;
+    this.ownPublications = new OwnPublications(({ envelope, event }) => this.decided(envelope, event),
+      ({ event }) => payloadBytes([event.args, event.kwargs, event.payload], limits.maxNoLocalHeldBytes),
+      limits, { held: (events, bytes) => counters.noLocalHeld.add(events, bytes), overflowed: (events, bytes) => this.countNoLocalOverflow(events, bytes) });
     // The session itself is the router session's handlers and room: no closures per client.
     router.listen(this, this);
   }
@@ -357,6 +377,8 @@ export class ClientSession implements RouterSessionHandlers, OutboundRoom {
     this.queuedBytes = 0;
     this.inflight = noneInFlight;
     this.inflightBytes = 0;
+    for (const subscription of this.filters.values()) this.letGoHeld(subscription);
+    this.ownPublications.drop();
     if (this.willSent) void this.willSent.then(() => this.router.leave());
     else this.router.leave();
     this.registry.remove(this);
@@ -374,11 +396,27 @@ export class ClientSession implements RouterSessionHandlers, OutboundRoom {
   async subscribe(subscriptions: ISubscription[], identifier?: number): Promise<SubscribeAnswers> {
     const refusals: string[] = [];
     const held: HeldUntilSuback[] = [];
+    // MQTT 3.1.1 has one failure code.
+    const code = (reason: number): number => (this.link?.version === 5 ? reason : Reason.unspecified);
     const failure = (reason: number, why: string): number => {
       refusals.push(why);
-      return this.link?.version === 5 ? reason : Reason.unspecified;
+      return code(reason);
     };
-    const answers = subscriptions.map(async (request): Promise<number> => {
+    // A client holds max_subscriptions filters at most, so a SUBSCRIBE naming more is served up to
+    // that many: each repeat of a filter would ask the router again and hold events until SUBACK.
+    const { maxSubscriptions } = this.limits;
+    const beyond = subscriptions.length - maxSubscriptions;
+    if (beyond > 0) {
+      this.counters.subscriptionsRefused.inc(beyond);
+      const warned = (this.oversizedSubscribes ??= new WarningThrottle()).record(performance.now());
+      if (warned !== undefined) {
+        this.log.warn({ filters: subscriptions.length, limit: maxSubscriptions, packets: warned },
+          'MQTT SUBSCRIBE names more filters than max_subscriptions: the rest refused (further ones are counted, and warned at most every 10 s)');
+      }
+      refusals.push(`${beyond} filters past the first ${maxSubscriptions}: a SUBSCRIBE names at most max_subscriptions (${maxSubscriptions})`);
+    }
+    const answers = subscriptions.map(async (request, index): Promise<number> => {
+      if (index >= maxSubscriptions) return code(Reason.quotaExceeded);
       const qos = Math.min(request.qos, 2) as QoS;
       const existing = this.filters.get(request.topic);
       if (existing) {
@@ -461,7 +499,7 @@ export class ClientSession implements RouterSessionHandlers, OutboundRoom {
       if (index === -1) continue; // the subscription is gone
       subscription.held!.splice(index, 1);
       if (subscription.held!.length === 0) subscription.held = undefined;
-      this.heldBytes -= group.bytes;
+      this.changeHeld(-group.bytes);
       for (const { event, uri, payload } of group.events) this.send(subscription, event, uri, payload);
     }
     this.wakeRoomWaiters();
@@ -469,8 +507,30 @@ export class ClientSession implements RouterSessionHandlers, OutboundRoom {
 
   /** The subscription is gone: what it held is dropped. */
   private letGoHeld(subscription: Subscription): void {
-    for (const group of subscription.held ?? []) this.heldBytes -= group.bytes;
+    for (const group of subscription.held ?? []) this.changeHeld(-group.bytes);
     subscription.held = undefined;
+  }
+
+  private changeHeld(bytes: number): void {
+    this.heldBytes += bytes;
+    this.counters.subackHeldBytes.add(bytes);
+  }
+
+  /**
+   * Live events past half of max_buffered_bytes held until SUBACKs (a SUBSCRIBE whose other
+   * filters wait on a slow authorizer): everything held goes now, ahead of its SUBACK, as MQTT
+   * allows (3.8.4). Half, so that a client that reads takes it whole, and the connection's
+   * slow-consumer limit then decides, as for any burst; the retained events paced in behind
+   * SUBACK stop at that half too (hasRoom), so they alone never overflow.
+   */
+  private sendHeldEarly(): void {
+    this.counters.subackHoldOverflows.inc();
+    const warned = (this.heldEarlyWarnings ??= new WarningThrottle()).record(performance.now());
+    if (warned !== undefined) {
+      this.log.warn({ heldBytes: this.heldBytes, limit: this.limits.maxBufferedBytes / 2, overflows: warned },
+        'MQTT events held for a SUBACK passed half of max_buffered_bytes: sent ahead of it (further ones are counted, and warned at most every 10 s)');
+    }
+    for (const subscription of this.filters.values()) if (subscription.held) this.releaseHeld([...subscription.held]);
   }
 
   /** UNSUBSCRIBE: one answer per filter (MQTT 5 reason codes; MQTT 3.1.1 ignores them). */
@@ -504,6 +564,11 @@ export class ClientSession implements RouterSessionHandlers, OutboundRoom {
   awaitRelease(packetId: number, answer: Promise<PublishAnswer>): void {
     if (this.awaitingRelease === noneAwaitingRelease) this.awaitingRelease = new Map();
     (this.awaitingRelease as Map<number, Promise<PublishAnswer>>).set(packetId, answer);
+  }
+
+  /** The ids of the QoS 2 publications whose PUBREL is awaited. */
+  awaitedReleases(): number[] {
+    return [...this.awaitingRelease.keys()];
   }
 
   /** The router's answer to the QoS 2 publication with this id, while its PUBREL is awaited. */
@@ -591,6 +656,26 @@ export class ClientSession implements RouterSessionHandlers, OutboundRoom {
     const subscription = this.byId.get(event.subscription);
     if (!subscription) return;
     if (subscription.noLocal && this.ownPublications.hold(event.publication, { envelope, event })) return;
+    this.forward(subscription, envelope, event);
+  }
+
+  /** An event the No Local hold let go: not the client's own, or sent undecided from a full hold. */
+  private decided(envelope: Envelope, event: Event): void {
+    const subscription = this.ended ? undefined : this.byId.get(event.subscription);
+    if (subscription) this.forward(subscription, envelope, event);
+  }
+
+  private countNoLocalOverflow(heldEvents: number, heldBytes: number): void {
+    this.counters.noLocalOverflows.inc();
+    const overflows = (this.noLocalWarnings ??= new WarningThrottle()).record(performance.now());
+    if (overflows !== undefined) {
+      this.log.warn({ heldEvents, heldBytes, maxEvents: this.limits.maxNoLocalHeld, maxBytes: this.limits.maxNoLocalHeldBytes, overflows },
+        'MQTT No Local hold full while the router weighs the client\'s publication: the oldest event went on unchecked, and may be the client\'s own (max_no_local_held, max_no_local_held_bytes; further ones are counted, and warned at most every 10 s)');
+    }
+  }
+
+  /** An event for `subscription` past the No Local check: mapped to MQTT and delivered. */
+  private forward(subscription: Subscription, envelope: Envelope, event: Event): void {
     const uri = typeof event.details.topic === 'string' ? event.details.topic : subscription.uri;
     // MQTT's "$" rule, which keeps the meta events from "#" and "+/..." as well (topics.ts).
     if (subscription.hidesServerTopics && isServerTopic(uri)) return;
@@ -635,7 +720,9 @@ export class ClientSession implements RouterSessionHandlers, OutboundRoom {
     if (!waiting) return this.send(subscription, event, uri, payload);
     waiting.events.push({ event, uri, payload });
     waiting.bytes += payload.byteLength;
-    this.heldBytes += payload.byteLength;
+    this.changeHeld(payload.byteLength);
+    // Retained events come paced by the room they leave (hasRoom): only live ones, which come as they are published, overflow.
+    if (event.details.retained !== true && this.heldBytes > this.limits.maxBufferedBytes / 2) this.sendHeldEarly();
   }
 
   /** An event with its MQTT payload, sent, or queued by QoS. */

@@ -382,6 +382,10 @@ export class MqttConnection implements ClientLink, PacketSink, KeptAlive {
     this.write({ cmd: 'connack', sessionPresent: outcome.sessionPresent, ...(this.version === 5 ? { reasonCode: 0 } : { returnCode: 0 }), ...properties });
     this.socket.resume(); // before bind: the router may want this session's reading paused
     outcome.session.bind(this, packet.properties?.receiveMaximum);
+    // QoS 2 publications whose PUBREL the session still awaits (sent on an earlier connection) count
+    // under receive_maximum, as the client counts them: else each reconnection could open as many more.
+    const awaited = outcome.session.awaitedReleases();
+    if (awaited.length > 0) this.qos2Open = new Set(awaited);
     const early = this.early;
     this.early = undefined;
     for (const held of early ?? []) this.packet(held);

@@ -61,6 +61,12 @@ class ConnectionRate {
   }
 }
 
+/** A gauge of what the clients' sessions hold, moved by each change (shown at 0 from the start). */
+function gaugeAdder(gauge: Gauge, labels: { transport: string }): { add(by: number): void } {
+  gauge.set(0, labels);
+  return { add: (by) => gauge.add(by, labels) };
+}
+
 /**
  * The MQTT side of one transport: accepts connections, signs each client in as a router session
  * of the transport's realm (through the transport's auth gate: `attach`), keeps client sessions
@@ -136,12 +142,26 @@ export class MqttService implements ConnectionHost {
       publishesRefused: withKind(metrics.counter('junction_mqtt_publishes_refused_total', 'MQTT publications not taken (topic, payload, or the router refused), by reason')),
       received: metrics.counter('junction_mqtt_packets_received_total', 'MQTT packets received').bind(labels),
     };
+    const noLocalEvents = gaugeAdder(metrics.gauge('junction_mqtt_no_local_held', 'Events for MQTT No Local subscriptions held until the router answers the client\'s publication'), labels);
+    const noLocalBytes = gaugeAdder(metrics.gauge('junction_mqtt_no_local_held_bytes', 'Estimated payload bytes of the events held for MQTT No Local subscriptions'), labels);
     this.sessionCounters = {
       queueDropped: withKind(metrics.counter('junction_mqtt_queue_dropped_total',
         'QoS 1/2 messages for MQTT clients dropped: a full client queue (limit="client": max_queued_messages, max_queued_bytes) or all clients\' held payloads at max_total_queued_bytes (limit="transport")')),
       expired: metrics.counter('junction_mqtt_expired_total', 'Queued MQTT messages not sent because their Message Expiry Interval passed').bind(labels),
       subscriptionsRefused: metrics.counter('junction_mqtt_subscriptions_refused_total', 'MQTT topic filters refused (cannot map, not authorized, max_subscriptions)').bind(labels),
       delivered: metrics.counter('junction_mqtt_messages_delivered_total', 'PUBLISH packets sent to MQTT clients').bind(labels),
+      noLocalHeld: {
+        add: (events, bytes) => {
+          noLocalEvents.add(events);
+          noLocalBytes.add(bytes);
+        },
+      },
+      subackHeldBytes: gaugeAdder(metrics.gauge('junction_mqtt_suback_held_bytes',
+        'Payload bytes of events for MQTT clients held until the SUBACK of the SUBSCRIBE that made their subscription'), labels),
+      subackHoldOverflows: metrics.counter('junction_mqtt_suback_hold_overflows_total',
+        'Times events held for an MQTT SUBACK passed half of max_buffered_bytes and were sent ahead of it').bind(labels),
+      noLocalOverflows: metrics.counter('junction_mqtt_no_local_overflows_total',
+        'Events for MQTT No Local subscriptions sent unchecked (perhaps the client\'s own) because its hold was full (max_no_local_held, max_no_local_held_bytes)').bind(labels),
     };
     this.codecs = new DynamicCodecs(codecCaller, settings.maxCodecCalls, {
       failures: withKind(metrics.counter('junction_mqtt_codec_failures_total',
