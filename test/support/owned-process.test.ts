@@ -9,10 +9,16 @@ import { waitFor } from './wait.js';
 
 const helper = JSON.stringify(new URL('./owned-process.js', import.meta.url).href);
 
-/** A node that starts a child (`setTimeout` for a minute), says the child's pid, and waits: the child is not ours, but under ours. */
+/**
+ * A node that starts a child, says the child's pid, and waits: the child is not ours, but under
+ * ours. The child lives a minute at most, and ends sooner once its parent is gone (a test kills the
+ * parent with SIGKILL, which would leave it behind: .ci/run fails on a process the tests left). It
+ * is given its parent's pid: the parent may be gone before the child's first line runs.
+ */
+const child = 'const parent = Number(process.argv[1]); setInterval(() => { if (process.ppid !== parent) process.exit(0); }, 100); setTimeout(() => process.exit(0), 60000)';
 function parentOfOne(): { parent: ReturnType<typeof spawn>; childPid: Promise<number> } {
   const parent = spawn(process.execPath, ['-e', `
-    const child = require('node:child_process').spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], { stdio: 'ignore' });
+    const child = require('node:child_process').spawn(process.execPath, ['-e', ${JSON.stringify(child)}, String(process.pid)], { stdio: 'ignore' });
     console.log(child.pid);
     setTimeout(() => {}, 60000);
   `], { stdio: ['ignore', 'pipe', 'inherit'] });

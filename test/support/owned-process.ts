@@ -44,12 +44,14 @@ const stopped = new Set<OwnedProcess>();
 let continueAtExit = false;
 
 export class OwnedProcess {
-  private constructor(readonly pid: number, readonly name: string, private readonly startTime: string) {}
+  /** `child`: the handle, when it is a child of ours: its exit is then known for sure (a start time is in clock ticks, and a pid handed out again within one tick keeps it). */
+  private constructor(readonly pid: number, readonly name: string, private readonly startTime: string, private readonly child?: ChildProcess) {}
 
   /** A child this process started and that has not been reaped (its pid is still its own). */
   static of(child: ChildProcess, name: string): OwnedProcess {
     if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) throw new Error(`${name} has exited: it cannot be named by its pid`);
-    return OwnedProcess.under(child, child.pid, name);
+    const { startTime } = OwnedProcess.under(child, child.pid, name);
+    return new OwnedProcess(child.pid, name, startTime, child);
   }
 
   /**
@@ -75,6 +77,7 @@ export class OwnedProcess {
 
   /** Whether it runs still: its pid names the same process, which has not exited. */
   running(): boolean {
+    if (this.child && (this.child.exitCode !== null || this.child.signalCode !== null)) return false;
     const now = processStat(this.pid);
     return now !== undefined && now.startTime === this.startTime && now.state !== 'Z' && now.state !== 'X';
   }
