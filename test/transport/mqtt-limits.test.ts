@@ -119,7 +119,7 @@ describe('MQTT limits', () => {
     assert.equal((await second.connect({ clientId, clean: false })).reasonCode ?? 0, 0);
     await first.whenClosed();
     second.end();
-    const lines = ['MQTT subscription refused: max_subscriptions reached', 'MQTT client id taken over by a new connection'].map((message) => log.find(message));
+    const lines = ['MQTT subscription refused: max_subscriptions reached (further ones are counted, and warned at most every 10 s)', 'MQTT client id taken over by a new connection'].map((message) => log.find(message));
     for (const line of lines) assert.match(String(line?.fields.clientId), /^device-x{493}… \(5007 characters\)$/, JSON.stringify(line).slice(0, 200));
     assert.ok(!log.text().includes('x'.repeat(501)), 'no log line carries the whole client id');
   });
@@ -356,6 +356,21 @@ describe('MQTT limits', () => {
     v5.end();
     await watcher.end();
     await later.end();
+  });
+
+  it('counts every filter refused at max_subscriptions but logs them at most once per 10 s', async () => {
+    const log = new CaptureLog();
+    const { node, port } = await nodeWith({ maxSubscriptions: 1 }, log);
+    nodes.push(node);
+    const device = await RawMqtt.open(port);
+    await device.connect({ clientId: 'full-device' });
+    for (let id = 1; id <= 20; id++) device.send({ cmd: 'subscribe', messageId: id, subscriptions: [{ topic: `t${id}`, qos: 0 }] });
+    await device.until(() => device.received('suback').length === 20, 'the 20 SUBACKs');
+    device.end();
+    assert.equal(metric(node.metrics.exposition(), 'junction_mqtt_subscriptions_refused_total'), 19);
+    const lines = log.lines.filter((line) => /MQTT subscription refused: max_subscriptions reached/.test(line.message));
+    assert.equal(lines.length, 1, 'one warning for 19 refusals');
+    assert.equal(lines[0]!.fields.filter, 't2');
   });
 
   it('counts every refused publication but logs a connection\'s refusals at most once per 10 s', async () => {

@@ -200,6 +200,8 @@ export class ClientSession implements RouterSessionHandlers, OutboundRoom {
   private heldEarlyWarnings: WarningThrottle | undefined;
   /** One warning per 10 s at most for SUBSCRIBEs naming more than max_subscriptions filters (made at the first). */
   private oversizedSubscribes: WarningThrottle | undefined;
+  /** One warning per 10 s at most for filters refused because the client holds max_subscriptions already (made at the first). */
+  private fullSubscriptions: WarningThrottle | undefined;
   /** One warning per 10 s at most while the No Local hold overflows (made at the first overflow). */
   private noLocalWarnings: WarningThrottle | undefined;
   /** The door (service) that last served this session: it ends the session when it closes. */
@@ -430,7 +432,11 @@ export class ClientSession implements RouterSessionHandlers, OutboundRoom {
       }
       if (this.filters.size >= this.limits.maxSubscriptions) {
         this.counters.subscriptionsRefused.inc();
-        this.log.warn({ filter: request.topic, limit: this.limits.maxSubscriptions }, 'MQTT subscription refused: max_subscriptions reached');
+        const warned = (this.fullSubscriptions ??= new WarningThrottle()).record(performance.now());
+        if (warned !== undefined) {
+          this.log.warn({ filter: request.topic, limit: this.limits.maxSubscriptions, refused: warned },
+            'MQTT subscription refused: max_subscriptions reached (further ones are counted, and warned at most every 10 s)');
+        }
         return failure(Reason.quotaExceeded, `${quoted(request.topic)}: max_subscriptions (${this.limits.maxSubscriptions}) reached`);
       }
       if (request.topic.startsWith(sharedSubscriptionPrefix)) {
