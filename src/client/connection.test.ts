@@ -158,6 +158,15 @@ describe('client reconnect', { timeout: 10_000 }, () => {
     assert.equal(router.attempts, 1);
   });
 
+  it('tells a status stream opened after the end why it ended (the final "closed" alone)', async () => {
+    const { peer, session } = await open(false as unknown as object);
+    peer.drop();
+    for await (const status of session.status()) void status; // until the end
+    const late = [];
+    for await (const status of session.status()) late.push(status);
+    assert.deepEqual(late, [{ type: 'closed', reason: 'lost', message: 'WebSocket closed with code 1006', willRetry: false }]);
+  });
+
   it('leave() during the backoff wait ends the session without another attempt', async () => {
     const { router, peer, session } = await open({ initialDelay: 60_000, maxDelay: 60_000, jitter: 0 });
     const statuses = session.status();

@@ -109,11 +109,18 @@ export class Connection {
     this.#cancelSleep?.();
   }
 
-  /** Statuses from now on, ending after the final "closed" (at once when already closed). */
+  /**
+   * Statuses from now on, ending after the final "closed". Asked when already closed, it gives that
+   * final "closed" alone: a caller that looks a moment late (a page rendering) still learns why.
+   */
   status(): AsyncIterableIterator<Status> {
     const channel: Channel<Status> = new Channel(() => this.#statusStreams.delete(channel));
-    if (this.#current === 'closed') channel.end();
-    else this.#statusStreams.add(channel);
+    if (this.#current === 'closed') {
+      channel.push(finalStatus(this.#finalEnd!));
+      channel.end();
+    } else {
+      this.#statusStreams.add(channel);
+    }
     return channel;
   }
 
@@ -188,7 +195,7 @@ export class Connection {
     if (this.#current === 'closed') return;
     this.#current = 'closed';
     this.#finalEnd = end;
-    this.#emit({ type: 'closed', reason: end.reason, message: end.message, willRetry: false });
+    this.#emit(finalStatus(end));
     for (const channel of this.#statusStreams) channel.end();
     this.#statusStreams.clear();
     const error = new SessionClosedError(this.closedText());
@@ -197,4 +204,9 @@ export class Connection {
     this.#hooks.closed(this.#leaving);
     this.#markClosed();
   }
+}
+
+/** The last status a connection reports: closed for good, and why. */
+function finalStatus(end: LinkEnd): Status {
+  return { type: 'closed', reason: end.reason, message: end.message, willRetry: false };
 }
