@@ -146,6 +146,18 @@ export function tlsFileReport(listeners: readonly ListenerConfig[], links: reado
   return report;
 }
 
+/**
+ * Throws the first problem of the TLS files of a connection Junction opens (a router link, a
+ * WebSocket reverse proxy's backend), as `junction start` names it: whatever builds such a
+ * connection (start, or a reload that adds or rebuilds a path) checks its files this one way.
+ */
+export function checkConnectingTlsFiles(owner: string, tls: ConnectingTls, prefix: string): void {
+  const report: TlsFileReport = { problems: [], warnings: [] };
+  fileProblems(owner, connectingTlsFiles(tls, prefix), report);
+  const [first] = report.problems;
+  if (first !== undefined) throw first;
+}
+
 /** Adds the problems of `files`; true when there were any. */
 function fileProblems(owner: string, files: TlsFiles, report: TlsFileReport): boolean {
   const problems = tlsFileProblems(owner, files);

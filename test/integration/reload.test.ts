@@ -1,15 +1,17 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { defaultRealmLimits } from '../../src/config/schema-router.js';
-import type { AuthConfig, ForwarderComponentConfig, JunctionConfig, RestCalleeComponentConfig } from '../../src/config/model.js';
+import type { AuthConfig, ForwarderComponentConfig, JunctionConfig, PathService, RestCalleeComponentConfig } from '../../src/config/model.js';
+import { loadDocument } from '../../src/config/test-support.js';
 import type { ReloadReport } from '../../src/node/reload/apply.js';
 import { connect as connectClient } from '../../src/client/index.js';
 import { openAutobahn, type OpenSession } from '../support/autobahn.js';
+import { openRouterConfig } from '../support/cli.js';
 import { startTestNode, testConfig, testLongPoll } from '../support/node.js';
 import { waitFor } from '../support/wait.js';
 import { RawSocketClient } from '../transport/rawsocket-client.js';
@@ -62,6 +64,15 @@ function forwarder(topic: string): ForwarderComponentConfig {
     retry: { initialDelayMs: 10, maxDelayMs: 50, maxAttempts: 3 },
     outboxLimit: 100, outboxLimitBytes: 1_048_576,
   };
+}
+
+/** A WebSocket reverse proxy path to a backend on port 1 of this machine, over TLS with `caCertificates` when given. */
+function proxyPath(caCertificates?: string[]): PathService {
+  const tls = caCertificates === undefined ? {} : { tls: { ca_certificates: caCertificates } };
+  const config = loadDocument(openRouterConfig({
+    proxy: { type: 'websocket-reverseproxy', backend: { type: 'websocket', endpoint: { type: 'tcp', host: '127.0.0.1', port: 1, ...tls } } },
+  }));
+  return config.listeners[0]!.paths['/proxy']!;
 }
 
 function restCallee(id: string, procedure: string): RestCalleeComponentConfig {
@@ -332,6 +343,30 @@ describe('reload, part by part', () => {
     ]);
     await reload((config) => {
       config.listeners = config.listeners.filter((listener) => listener.id !== 'secure');
+    });
+  });
+
+  it('checks the TLS files of a WebSocket reverse proxy path added or rebuilt on a running transport as start does: a CA file that holds no certificate is named', async () => {
+    const notPem = join(dataDir, 'not-a-ca.pem');
+    await writeFile(notPem, 'not a certificate\n');
+    const fault = `transport "test" path "/proxy": its backend.endpoint.tls.ca_certificates ${notPem} is not a PEM certificate (no "-----BEGIN" line)`;
+    const added = await reload((config) => {
+      config.listeners[0]!.paths['/proxy'] = proxyPath([notPem]);
+    });
+    assert.deepEqual(added.notApplied, [`transport "test": paths added /proxy: not applied: ${fault}`]);
+    assert.ok(!node.services.some((served) => served.url.endsWith('/proxy')), 'the path is not served');
+    // Added without TLS, then given TLS with that file: the rebuild is refused and the path kept as it was.
+    const plain = await reload((config) => {
+      config.listeners[0]!.paths['/proxy'] = proxyPath();
+    });
+    assert.deepEqual(plain.applied, ['transport "test": paths added /proxy']);
+    const rebuilt = await reload((config) => {
+      config.listeners[0]!.paths['/proxy'] = proxyPath([notPem]);
+    });
+    assert.deepEqual(rebuilt.notApplied, [`transport "test": paths rebuilt /proxy: not applied: ${fault}`]);
+    assert.ok(node.services.some((served) => served.url.endsWith('/proxy')), 'the path is still served as it was');
+    await reload((config) => {
+      delete config.listeners[0]!.paths['/proxy'];
     });
   });
 

@@ -25,9 +25,9 @@ class EndpointSockets {
   #last: Socket | undefined;
   readonly #tls: ConnectionOptions | undefined;
 
-  /** Reads the endpoint's TLS files (a missing one throws, at start); `where` names the link in that error. */
+  /** Checks and reads the endpoint's TLS files (tls-connect.ts); `where` names the link in their errors. */
   constructor(readonly endpoint: LinkEndpoint, where: string) {
-    this.#tls = endpoint.kind === 'tcp' && endpoint.tls ? tlsConnectOptions(endpoint.tls, `${where}: transport.endpoint.tls`) : undefined;
+    this.#tls = endpoint.kind === 'tcp' && endpoint.tls ? tlsConnectOptions(endpoint.tls, where, 'transport.endpoint') : undefined;
   }
 
   get secure(): boolean {

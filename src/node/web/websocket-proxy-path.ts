@@ -29,12 +29,12 @@ export const websocketProxyPath: PathServiceFactory<WebSocketProxyService> = (se
   };
 };
 
-/** Opens the connection to the backend's endpoint; the TLS files are read once, here, so a missing one stops the start. */
+/** Opens the connection to the backend's endpoint; the TLS files are checked and read once, here (tls-connect.ts). */
 function backendConnector(endpoint: WebSocketProxyBackend['endpoint'], where: string): ProxyBackendOptions['connect'] {
   if (endpoint.type === 'unix') return () => netConnect({ path: endpoint.path });
   const { host, port, family, tls } = endpoint;
   if (!tls) return () => netConnect({ host, port, family });
   // tls.connect takes net.connect's options too (family), though its type does not list them.
-  const options: ConnectionOptions & { family: 4 | 6 } = { host, port, family, ...tlsConnectOptions(tls, `${where}: backend.endpoint.tls`) };
+  const options: ConnectionOptions & { family: 4 | 6 } = { host, port, family, ...tlsConnectOptions(tls, where, 'backend.endpoint') };
   return () => tlsConnect(options);
 }
