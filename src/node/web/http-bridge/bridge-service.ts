@@ -13,6 +13,7 @@ import { ClientGate, allowedMethods, checkJsonContentType, checkMethod } from '.
 import { OriginGate } from './origin-check.js';
 import { ClientGone, Refusal, refusalBody, sendBridgeJson, sendBridgeJsonText } from './refusal.js';
 import { SignatureVerifier } from './signed-request.js';
+import { UncheckedSignatures } from './unchecked-signatures.js';
 import { DeadlineList } from './deadline-list.js';
 import { plural } from '../../../protocol/plural.js';
 
@@ -56,7 +57,8 @@ export interface BridgeServiceSpec {
 /**
  * The checks every HTTP bridge service shares, in order: method, origin (a browser's cross-site
  * request: allowed_origins), client address (require_ip), TLS (require_tls), content type,
- * requests in flight, body size (post_body_limit) and, when configured, the request signature.
+ * requests in flight, body size (post_body_limit) and, when configured, the request signature
+ * (without one, signature parameters a request carries are reported: unchecked-signatures.ts).
  * Refusals are answered as JSON, logged at warn with the client's address (never the body or a
  * secret) and counted by reason.
  */
@@ -64,6 +66,9 @@ export function bridgeHandler(context: ServiceContext, spec: BridgeServiceSpec):
   const gate = new ClientGate(spec.limits.requireIp, spec.limits.requireTls);
   const origins = new OriginGate(spec.limits.allowedOrigins ?? []);
   const verifier = spec.signature ? new SignatureVerifier(spec.signature) : undefined;
+  const log = context.log.child({ service: spec.kind });
+  // A webhook has no key/secret to set: only a publisher's or caller's sender may believe it signs.
+  const unchecked = verifier === undefined && spec.kind !== 'webhook' ? new UncheckedSignatures(log, context.metrics, { service: spec.kind, path: context.path }) : undefined;
   const requests = context.metrics.counter('junction_http_bridge_requests_total',
     'HTTP bridge requests by service, path and outcome ("accepted" or why not)');
   // Outcomes are a few fixed words: each gets its counter on first use, not a label lookup per request.
@@ -78,7 +83,6 @@ export function bridgeHandler(context: ServiceContext, spec: BridgeServiceSpec):
     exchange.outcome = outcome;
     count(outcome);
   };
-  const log = context.log.child({ service: spec.kind });
   const deadlines = new DeadlineList();
   let inFlight = 0;
   const maxRequestsInFlight = spec.limits.maxRequestsInFlight ?? defaultMaxRequestsInFlight;
@@ -116,7 +120,8 @@ export function bridgeHandler(context: ServiceContext, spec: BridgeServiceSpec):
   function received(exchange: Exchange, read: BodyResult): void {
     try {
       const body = bodyOf(read, spec.limits.postBodyLimit);
-      verifier?.verify(queryOf(exchange.request.url), body);
+      if (verifier) verifier.verify(queryOf(exchange.request.url), body);
+      else unchecked?.note(exchange.request.url, exchange.client.label);
       const reply = spec.process(body, exchange);
       if (!(reply instanceof Promise)) return respond(exchange, reply);
       exchange.response.on('close', () => {

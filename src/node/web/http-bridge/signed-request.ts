@@ -17,7 +17,8 @@ export interface SignatureFields {
   signature: string;
 }
 
-const fieldNames = ['key', 'timestamp', 'seq', 'nonce', 'signature'] as const;
+/** The query parameters that sign a request, in the order Crossbar's clients send them. */
+export const signatureParameters = ['key', 'timestamp', 'seq', 'nonce', 'signature'] as const;
 
 /**
  * The raw HMAC-SHA256 digest Crossbar's bridge expects, over the query values exactly as they
@@ -88,14 +89,14 @@ function digestOf(text: string): Buffer {
 }
 
 function readFields(query: URLSearchParams): SignatureFields {
-  const missing = fieldNames.filter((name) => !query.has(name));
+  const missing = signatureParameters.filter((name) => !query.has(name));
   if (missing.length > 0) {
     const names = missing.map((name) => `"${name}"`).join(', ');
     throw new Refusal(401, 'signature_missing', `this service takes signed requests only; missing query parameter${missing.length > 1 ? 's' : ''} ${names}`);
   }
-  const twice = fieldNames.find((name) => query.getAll(name).length > 1);
+  const twice = signatureParameters.find((name) => query.getAll(name).length > 1);
   if (twice) throw new Refusal(401, 'signature_malformed', `the query parameter "${twice}" is given more than once`);
-  return Object.fromEntries(fieldNames.map((name) => [name, query.get(name)!])) as unknown as SignatureFields;
+  return Object.fromEntries(signatureParameters.map((name) => [name, query.get(name)!])) as unknown as SignatureFields;
 }
 
 const timestampPattern = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?Z$/;
