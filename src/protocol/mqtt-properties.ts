@@ -65,6 +65,15 @@ export function readMqttProperties(value: unknown): MqttProperties {
   return value as MqttProperties;
 }
 
+/**
+ * When a publication's Message Expiry runs out, ms since the epoch, as an MQTT door stamped it;
+ * undefined when it never does: no interval, an interval of 0, or an interval without `expires_at`
+ * (a WAMP publisher's, which counts from each delivery).
+ */
+export function stampedExpiry(properties: MqttProperties | undefined): number | undefined {
+  return properties?.message_expiry ? properties.expires_at : undefined;
+}
+
 /** The `_mqtt` of an EVENT's details (already checked where it was published), or undefined. */
 export function mqttPropertiesOf(details: Dict): MqttProperties | undefined {
   return details[mqttPropertiesKey] as MqttProperties | undefined;

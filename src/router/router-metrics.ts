@@ -23,6 +23,7 @@ export interface RouterMetrics {
   retainedBytes: Gauge;
   retainedTopics: Gauge;
   retainedRefused: Counter;
+  retainedExpired: Counter;
   retainedReplays: Gauge;
   retainedReplayHeldBytes: Gauge;
   retainedReplayOverflows: Counter;
@@ -66,6 +67,8 @@ export function createRouterMetrics(registry: MetricsRegistry): RouterMetrics {
     retainedTopics: registry.gauge('junction_retained_topics', 'Topics with a retained event, by realm'),
     retainedRefused: registry.counter('junction_retained_refused_total',
       "Publications with retain over a retention limit, by realm and limit: one made on this node is refused (neither delivered nor retained); one from another node is delivered here but this node's copy is not kept"),
+    retainedExpired: registry.counter('junction_retained_expired_total',
+      'Retained events removed because their MQTT Message Expiry ran out (_mqtt.expires_at), by realm'),
     retainedReplays: registry.gauge('junction_retained_replays',
       "Sessions whose get_retained events are still being sent at their connection's pace (live events of those subscriptions held behind them), by realm"),
     retainedReplayHeldBytes: registry.gauge('junction_retained_replay_held_bytes',

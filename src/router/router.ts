@@ -69,6 +69,7 @@ export class Router implements SessionHost {
   private stateCopied = false;
   private readonly idle: (() => void)[] = [];
   private readonly services: Promise<void>;
+  private readonly stopExpiringRetained: () => void;
 
   constructor(options: RouterOptions) {
     this.log = options.log ?? silentLogger;
@@ -83,6 +84,10 @@ export class Router implements SessionHost {
         queuedBytes.add(bytes);
       },
     };
+    // Retained events whose MQTT Message Expiry ran out are removed when the gauges are read too, so these never count one.
+    this.stopExpiringRetained = this.registry.collect(() => {
+      for (const realm of this.realms.values()) realm.broker.removeExpiredRetained();
+    });
     this.backplane = options.backplane;
     this.nodeId = this.backplane?.nodeId;
     for (const settings of options.realms) this.createRealm(settings);
@@ -367,6 +372,7 @@ export class Router implements SessionHost {
   async shutdown(graceMs = 2_000): Promise<void> {
     this.closing = true;
     this.deadTestaments?.close();
+    this.stopExpiringRetained();
     for (const session of [...this.sessions]) session.goodbye(ErrorUri.systemShutdown, 'the router is shutting down');
     if (this.sessions.size === 0) return;
     await new Promise<void>((resolve) => {

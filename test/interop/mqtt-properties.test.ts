@@ -194,7 +194,7 @@ describe('MQTT 5 properties through the router', () => {
   });
   it('a retained message counts its expiry from its publication: past it, not sent; alive, with the time it has left', async () => {
     const publisher = await connectMqtt(port, { protocolVersion: 5 });
-    const expiredBefore = metric(node.metrics.exposition(), 'junction_mqtt_expired_total');
+    const expiredBefore = metric(node.metrics.exposition(), 'junction_retained_expired_total');
     try {
       await publisher.client.publishAsync('rexpiry/short', '{"args": ["short"]}', { qos: 1, retain: true, properties: { messageExpiryInterval: 1 } });
       await publisher.client.publishAsync('rexpiry/long', '{"args": ["long"]}', { qos: 1, retain: true, properties: { messageExpiryInterval: 100 } });
@@ -208,7 +208,7 @@ describe('MQTT 5 properties through the router', () => {
         assert.deepEqual(late.messages.map((message) => message.topic), ['rexpiry/long']);
         const left = late.packets[0]!.properties?.messageExpiryInterval;
         assert.ok(left !== undefined && left < 100 && left >= 90, `remaining expiry ${left}`);
-        assert.equal(metric(node.metrics.exposition(), 'junction_mqtt_expired_total') - expiredBefore, 1);
+        assert.equal(metric(node.metrics.exposition(), 'junction_retained_expired_total') - expiredBefore, 1, 'the realm removed it from its retained events');
       } finally {
         await late.end();
       }

@@ -333,6 +333,38 @@ describe('MQTT limits', () => {
     await later.end();
   });
 
+  it('a retained message whose Message Expiry ran out is removed: it no longer holds the slot at max_retained_topics, and the gauges say so', async () => {
+    const { node, port, watcher, v5 } = await oneRetainedTopic();
+    const retained = (topic: string, messageId: number, expiry?: number) => v5.send({
+      cmd: 'publish', topic, payload: Buffer.from(`{"args": [${messageId}]}`), qos: 1, messageId, retain: true, dup: false,
+      ...(expiry === undefined ? {} : { properties: { messageExpiryInterval: expiry } }),
+    });
+    const publishedAt = Date.now();
+    retained('kept/short', 1, 1);
+    await v5.until(() => v5.received('puback').length === 1, 'the PUBACK of the short-lived message');
+    assert.equal((v5.received('puback')[0] as { reasonCode?: number }).reasonCode ?? 0, 0);
+    assert.match(node.metrics.exposition(), /junction_retained_topics\{[^}]*\} 1\b/);
+    // Its 1 s interval counts from its publication; a little more than that, by the wall clock.
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, publishedAt + 1_200 - Date.now())));
+    // Nothing touched the retained events since: reading the metrics removes it, so the gauges never count an expired one.
+    assert.match(node.metrics.exposition(), /junction_retained_topics\{[^}]*\} 0\b/);
+    assert.match(node.metrics.exposition(), /junction_retained_expired_total\{[^}]*\} 1\b/);
+    retained('kept/next', 2);
+    await v5.until(() => v5.received('puback').length === 2, 'the PUBACK of the next one');
+    assert.equal((v5.received('puback')[1] as { reasonCode?: number }).reasonCode ?? 0, 0, 'accepted: the expired one no longer holds the only slot');
+    assert.match(node.metrics.exposition(), /junction_retained_topics\{[^}]*\} 1\b/);
+    assert.doesNotMatch(node.metrics.exposition(), /junction_retained_refused_total\{[^}]*\} [1-9]/);
+    const later = await connectMqtt(port);
+    await later.client.subscribeAsync('kept/#', { qos: 1 });
+    await later.until((messages) => messages.length === 1, 'the one retained message');
+    v5.send({ cmd: 'publish', topic: 'kept/marker', payload: Buffer.from('{"args": [3]}'), qos: 1, messageId: 3, retain: false, dup: false });
+    await later.until((messages) => messages.some((message) => message.topic === 'kept/marker'), 'the marker');
+    assert.deepEqual(later.messages.map((message) => message.topic), ['kept/next', 'kept/marker']);
+    v5.end();
+    await watcher.end();
+    await later.end();
+  });
+
   it('a clear (empty retained payload) of a topic with nothing retained, sent at max_retained_topics, is delivered live and takes no slot', async () => {
     const { node, port, watcher, v5 } = await oneRetainedTopic();
     v5.send({ cmd: 'publish', topic: 'kept/one', payload: Buffer.from('{"args": [1]}'), qos: 1, messageId: 1, retain: true, dup: false });

@@ -4,7 +4,7 @@ import { ErrorUri } from '../../protocol/errors.js';
 import { randomId } from '../../protocol/ids.js';
 import { clusterIds, randomIds, type IdMaker } from '../cluster-ids.js';
 import type { Dict, Publish } from '../../protocol/messages.js';
-import { mqttPropertiesKey } from '../../protocol/mqtt-properties.js';
+import { mqttPropertiesKey, stampedExpiry } from '../../protocol/mqtt-properties.js';
 import { sessionDetailsKey } from '../session-details-key.js';
 import type { MatchPolicy } from '../../protocol/uri.js';
 import { PatternTable } from '../match/pattern-table.js';
@@ -123,6 +123,7 @@ export class Broker {
         metrics.retainedTopics.add(topics, realm);
         metrics.retainedBytes.add(bytes, realm);
       },
+      expired: () => metrics.retainedExpired.inc(realm),
     });
     this.replays = new RetainedReplays(settings.replayLimits,
       replayMeter(metrics, realmName, () => settings.now(), (subscription) => this.byId.get(subscription)?.uri));
@@ -393,6 +394,11 @@ export class Broker {
     return delivered;
   }
 
+  /** Removes the retained events whose MQTT Message Expiry ran out (the store does it before each use; the metrics, before they are read). */
+  removeExpiredRetained(): void {
+    this.retained.removeExpired();
+  }
+
   /** Every retained event this node keeps, for a node that starts later. */
   retainedSnapshot(): RemoteRetained[] {
     return [...this.retained.events()].map(({ topic, publication, logicalTime, at, details, options, excludedSession, args, kwargs, payload }) => ({
@@ -457,7 +463,7 @@ export class Broker {
     const bytes = message.topic.length + payloadBytes([message.args, message.kwargs, message.payload], maxEventBytes > 0 ? maxEventBytes : undefined);
     const refused = this.retained.retain({
       topic: message.topic, publication, logicalTime: stamp.logicalTime, at: stamp.at, details, args: message.args, kwargs: message.kwargs, payload: message.payload,
-      receivers: receiverLists ? options : undefined, excludedSession, bytes, options: message.options,
+      receivers: receiverLists ? options : undefined, excludedSession, bytes, options: message.options, expiresAt: stampedExpiry(options.mqtt),
     });
     return refused && { ...refused, bytes };
   }

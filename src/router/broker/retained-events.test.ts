@@ -101,7 +101,7 @@ describe('retained events', () => {
 
   it('refuses an event larger than max_retained_event_bytes, and one that would pass max_retained_bytes', () => {
     const changes: [number, number][] = [];
-    const retained = new RetainedEvents({ maxRetainedEventBytes: 100, maxRetainedBytes: 250, maxRetainedTopics: 0 }, { changed: (topics, bytes) => changes.push([topics, bytes]) });
+    const retained = new RetainedEvents({ maxRetainedEventBytes: 100, maxRetainedBytes: 250, maxRetainedTopics: 0 }, { changed: (topics, bytes) => changes.push([topics, bytes]), expired() {} });
     assert.deepEqual(retained.retain(event('big', 1, {}, undefined, 101)), { limit: 'max_retained_event_bytes', max: 100 });
     assert.equal(retained.retain(event('a', 1, {}, undefined, 100)), undefined);
     assert.equal(retained.retain(event('b', 1, {}, undefined, 100)), undefined);
@@ -144,5 +144,75 @@ describe('retained events', () => {
     const retained = store();
     for (let i = 0; i < 100; i++) assert.equal(retained.retain(event(`t${i}`, 1, {}, undefined, 1_000_000)), undefined);
     assert.equal(retained.topicCount, 100);
+  });
+
+  describe('with MQTT Message Expiry', () => {
+    /** A store on a clock the test moves, recording what its gauges are told. */
+    function expiringStore(limits: Partial<RetentionLimits>) {
+      const clock = { now: 1_000 };
+      const gauges = { topics: 0, bytes: 0, expired: 0 };
+      const retained = new RetainedEvents({ maxRetainedEventBytes: 0, maxRetainedBytes: 0, maxRetainedTopics: 0, ...limits }, {
+        changed: (topics, bytes) => {
+          gauges.topics += topics;
+          gauges.bytes += bytes;
+        },
+        expired: () => void gauges.expired++,
+      }, () => clock.now);
+      return { retained, clock, gauges };
+    }
+    const expiring = (topic: string, publication: number, expiresAt: number, options: Record<string, unknown> = {}): RetainedEvent =>
+      ({ ...event(topic, publication, options, undefined, 100), expiresAt });
+
+    it('frees the room of expired events for a new one, at max_retained_bytes and at max_retained_topics, and tells the gauges at once', () => {
+      for (const limits of [{ maxRetainedBytes: 300 }, { maxRetainedTopics: 3 }]) {
+        const { retained, clock, gauges } = expiringStore(limits);
+        for (let i = 0; i < 3; i++) assert.equal(retained.retain(expiring(`short${i}`, i + 1, 2_000)), undefined);
+        assert.ok(retained.retain(event('other', 9, {}, undefined, 100)), 'full');
+        clock.now = 2_000;
+        assert.equal(retained.retain(event('other', 10, {}, undefined, 100)), undefined, 'the expired ones made room');
+        assert.deepEqual({ topics: retained.topicCount, bytes: retained.bytes }, { topics: 1, bytes: 100 });
+        assert.deepEqual(gauges, { topics: 1, bytes: 100, expired: 3 });
+      }
+    });
+
+    it('no longer lists or replays an expired event, nor copies it to another node', () => {
+      const { retained, clock, gauges } = expiringStore({});
+      retained.retain(expiring('a/short', 1, 1_500));
+      retained.retain(event('a/long', 2));
+      clock.now = 1_499;
+      assert.deepEqual(retained.topicsMatching('a', 'prefix'), ['a/short', 'a/long']);
+      clock.now = 1_500;
+      assert.deepEqual(retained.topicsMatching('a', 'prefix'), ['a/long']);
+      assert.equal(retained.latestFor('a/short', alice), undefined);
+      retained.retain(expiring('b', 3, 1_600));
+      clock.now = 1_600;
+      assert.deepEqual([...retained.events()].map((kept) => kept.publication), [2]);
+      assert.deepEqual(gauges, { topics: 1, bytes: 10, expired: 2 });
+    });
+
+    it('removes only the expired event of a topic: a later one that replaced it, or one with receiver lists beside it, stays', () => {
+      const { retained, clock } = expiringStore({});
+      retained.retain(expiring('t', 1, 1_100));
+      retained.retain(event('t', 2, {}, undefined, 100, 1));
+      retained.retain(expiring('u', 3, 1_100));
+      retained.retain(expiring('u', 4, 5_000, { eligible_authid: ['bob'] }));
+      clock.now = 1_100;
+      assert.equal(retained.latestFor('t', alice)?.publication, 2, 'the replacement does not expire with the one it replaced');
+      assert.equal(retained.latestFor('u', bob)?.publication, 4);
+      assert.equal(retained.latestFor('u', alice), undefined, 'the one for everyone expired');
+      assert.deepEqual({ topics: retained.topicCount, bytes: retained.bytes }, { topics: 2, bytes: 200 });
+      clock.now = 5_000;
+      assert.equal(retained.latestFor('u', bob), undefined);
+      assert.equal(retained.topicsMatching('u', 'exact').length, 0);
+    });
+
+    it('drops at once an event that expired on its way, after it replaced the older one', () => {
+      const { retained, clock, gauges } = expiringStore({});
+      retained.retain(event('t', 1));
+      clock.now = 3_000;
+      assert.equal(retained.retain(expiring('t', 2, 2_000)), undefined);
+      assert.equal(retained.topicCount, 0);
+      assert.deepEqual(gauges, { topics: 0, bytes: 0, expired: 1 });
+    });
   });
 });

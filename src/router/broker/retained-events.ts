@@ -3,6 +3,7 @@ import { uriMatches, type MatchPolicy } from '../../protocol/uri.js';
 import type { RetentionLimits } from '../limits/session-limits.js';
 import type { PublishOptions } from '../options.js';
 import type { Session } from '../session.js';
+import { ExpiryHeap } from './expiry-heap.js';
 import { isReceiverAllowed } from './publish-filter.js';
 
 /**
@@ -37,6 +38,8 @@ export interface RetainedEvent extends RetainedStamp {
   readonly bytes: number;
   /** The PUBLISH options as given, so that another node can read its receiver lists again. */
   readonly options: Dict;
+  /** When its MQTT Message Expiry runs out (ms since the epoch, `_mqtt.expires_at`): from then it is no longer kept. */
+  readonly expiresAt?: number;
 }
 
 /** The limit a publication would have passed (its config key, for the refusal message and the metric) and its value. */
@@ -45,9 +48,10 @@ export interface RetentionRefusal {
   max: number;
 }
 
-/** Where the store reports what it holds (the realm's gauges). */
+/** Where the store reports what it holds (the realm's gauges) and what it removed on expiry. */
 export interface RetentionMeter {
   changed(topics: number, bytes: number): void;
+  expired(): void;
 }
 
 /**
@@ -69,13 +73,20 @@ export function retainedOrder(a: Pick<RetainedEvent, 'logicalTime' | 'at' | 'pub
  * receiver lists takes its place among the others. A new event that would pass a limit (its own
  * size, the realm's total bytes, the number of topics) is refused and nothing retained changes:
  * what others retained is never evicted for it. Replacing a topic's event frees the old one's bytes first.
+ * An event whose MQTT Message Expiry ran out is removed (and its bytes and topic freed at once)
+ * before anything else is done with the store, so short-lived events cannot hold its room.
  */
 export class RetainedEvents {
   static readonly perTopic = 8;
   private readonly byTopic = new Map<string, RetainedEvent[]>();
   private byteCount = 0;
+  /** The kept events that expire, soonest first; also ones replaced since, until they expire or are counted out (see keep). */
+  private readonly expiries = new ExpiryHeap<RetainedEvent>((event) => event.expiresAt!);
+  /** How many kept events expire (the live part of `expiries`). */
+  private expiring = 0;
 
-  constructor(private readonly limits: RetentionLimits, private readonly meter: RetentionMeter = { changed() {} }) {}
+  /** `now`: ms since the epoch, the clock `expires_at` is stamped by. */
+  constructor(private readonly limits: RetentionLimits, private readonly meter: RetentionMeter = { changed() {}, expired() {} }, private readonly now: () => number = Date.now) {}
 
   get topicCount(): number {
     return this.byTopic.size;
@@ -92,8 +103,11 @@ export class RetainedEvents {
    * subscribers still get it.
    */
   retain(event: RetainedEvent): RetentionRefusal | undefined {
+    this.removeExpired();
     const kept = this.byTopic.get(event.topic);
     const refused = this.keep(event, kept);
+    // One that expired on its way (from another node) still replaced the older ones, and goes now.
+    if (event.expiresAt !== undefined && event.expiresAt <= this.now()) this.removeExpired();
     return refused && !kept && carriesNothing(event) ? undefined : refused;
   }
 
@@ -109,11 +123,32 @@ export class RetainedEvents {
     this.byTopic.set(event.topic, events);
     this.byteCount += delta;
     this.meter.changed(kept ? 0 : 1, delta);
+    this.expiring += countExpiring(events) - (kept ? countExpiring(kept) : 0);
+    if (event.expiresAt !== undefined && events.includes(event)) this.expiries.push(event);
+    // Replaced events stay in the heap until they would expire: past twice the live ones it is rebuilt, so it stays bounded by the store.
+    if (this.expiries.size > 2 * this.expiring + 64) this.expiries.reset([...this.allEvents()].filter((kept) => kept.expiresAt !== undefined));
     return undefined;
+  }
+
+  /** Removes every kept event whose Message Expiry has run out (each method that reads or adds events calls it first). */
+  removeExpired(): void {
+    const now = this.now();
+    for (let event = this.expiries.takeExpired(now); event !== undefined; event = this.expiries.takeExpired(now)) {
+      const events = this.byTopic.get(event.topic);
+      if (!events?.includes(event)) continue; // replaced meanwhile
+      const rest = events.filter((other) => other !== event);
+      if (rest.length === 0) this.byTopic.delete(event.topic);
+      else this.byTopic.set(event.topic, rest);
+      this.byteCount -= event.bytes;
+      this.expiring--;
+      this.meter.changed(rest.length === 0 ? -1 : 0, -event.bytes);
+      this.meter.expired();
+    }
   }
 
   /** The newest retained event of `topic` that `receiver` would have received when it was published. */
   latestFor(topic: string, receiver: Session): RetainedEvent | undefined {
+    this.removeExpired();
     const events = this.byTopic.get(topic);
     if (!events) return undefined;
     for (let i = events.length - 1; i >= 0; i--) {
@@ -125,13 +160,19 @@ export class RetainedEvents {
     return undefined;
   }
 
-  /** Every event kept, topic by topic, oldest first within a topic. */
-  *events(): IterableIterator<RetainedEvent> {
+  /** Every event kept and not expired, topic by topic, oldest first within a topic. */
+  events(): IterableIterator<RetainedEvent> {
+    this.removeExpired();
+    return this.allEvents();
+  }
+
+  private *allEvents(): IterableIterator<RetainedEvent> {
     for (const events of this.byTopic.values()) yield* events;
   }
 
   /** Topics with retained events that a subscription pattern covers (a scan, bounded by max_retained_topics; subscribing is not the hot path). */
   topicsMatching(pattern: string, match: MatchPolicy): string[] {
+    this.removeExpired();
     if (match === 'exact') return this.byTopic.has(pattern) ? [pattern] : [];
     return [...this.byTopic.keys()].filter((topic) => uriMatches(pattern, match, topic));
   }
@@ -155,6 +196,12 @@ function withEvent(kept: readonly RetainedEvent[], event: RetainedEvent): Retain
   if (before && retainedOrder(before, event) === 0) return undefined;
   if (kept.slice(index).some((later) => !later.receivers)) return undefined;
   return event.receivers ? [...kept.slice(0, index), event, ...kept.slice(index)] : [event, ...kept.slice(index)];
+}
+
+function countExpiring(events: readonly RetainedEvent[]): number {
+  let count = 0;
+  for (const event of events) if (event.expiresAt !== undefined) count++;
+  return count;
 }
 
 function sumBytes(events: readonly RetainedEvent[]): number {

@@ -1,7 +1,7 @@
 import type { IPublishPacket, ISubscription, QoS } from 'mqtt-packet';
 import type { Envelope } from '../../protocol/envelope.js';
 import type { Event } from '../../protocol/messages.js';
-import { mqttPropertiesOf, type MqttProperties } from '../../protocol/mqtt-properties.js';
+import { mqttPropertiesOf, stampedExpiry, type MqttProperties } from '../../protocol/mqtt-properties.js';
 import { quoted } from '../../protocol/uri.js';
 import { carriesNothing } from '../../router/broker/retained-events.js';
 import { payloadBytes } from '../../router/limits/payload-bytes.js';
@@ -739,7 +739,7 @@ export class ClientSession implements RouterSessionHandlers, OutboundRoom {
     const qos = Math.min(subscription.qos, mqtt?.qos ?? 0) as QoS;
     // An interval of 0 never expires (as mosquitto reads it: "expired before it was sent" helps no one). It counts
     // from the publication (an MQTT door's), else (a WAMP publisher's) from here.
-    const expiresAt = mqtt?.message_expiry ? mqtt.expires_at ?? Date.now() + mqtt.message_expiry * 1000 : undefined;
+    const expiresAt = stampedExpiry(mqtt) ?? (mqtt?.message_expiry ? Date.now() + mqtt.message_expiry * 1000 : undefined);
     if (expiresAt !== undefined && expiresAt <= Date.now()) return this.expired(uriToTopicName(uri));
     // A retained message sent for a new subscription has RETAIN set; a live one only through Retain As Published (MQTT 5 3.3.1.3).
     const retain = retained || (subscription.retainAsPublished && mqtt?.retain === true);
