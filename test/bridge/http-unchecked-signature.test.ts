@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { openAutobahn, type OpenSession } from '../support/autobahn.js';
+import { after, describe, it } from 'node:test';
+import { openAutobahn } from '../support/autobahn.js';
 import { recordingLogger, startTestNode, type LogEntry } from '../support/node.js';
 import { labelledMetric } from '../support/ws-probes.js';
 import { bridgeConfig, bridgeDefaults, EventLog, post } from './http-support.js';
@@ -18,7 +18,6 @@ const config = bridgeConfig({
 });
 const node = await startTestNode(config, { log: recordingLogger(lines) });
 const base = `http://127.0.0.1:${node.ports.get('test')}`;
-let client: OpenSession;
 
 /** Values no log line may show. */
 const signing = { key: 'app-key-7', timestamp: new Date().toISOString(), seq: '5550123417', nonce: '982451653127', signature: 'c2lnbmF0dXJlLW5vdC1jaGVja2Vk' };
@@ -26,24 +25,18 @@ const signing = { key: 'app-key-7', timestamp: new Date().toISOString(), seq: '5
 const warnings = (path: string): LogEntry[] => lines.filter((line) => line.level === 'warn' && line.fields.path === path && /signature parameters/.test(line.msg));
 const counted = (service: string, path: string): number => labelledMetric(node, 'junction_http_bridge_unchecked_signatures_total', { service, path });
 
-before(async () => {
-  client = await openAutobahn(node.url);
-  await client.session.register('com.example.add2', (args: number[]) => args[0]! + args[1]!);
-});
-
-after(async () => {
-  await client?.close();
-  await node.stop();
-});
+after(() => node.stop());
 
 describe('signature parameters sent to a service without key/secret', () => {
   it('are accepted unchecked, counted each time, and warned about once per path within 10 s, naming the parameters and never their values', async () => {
-    const events = await EventLog.subscribe(client.session, 'com.myapp.unsigned');
+    const subscriber = await openAutobahn(node.url);
+    const events = await EventLog.subscribe(subscriber.session, 'com.myapp.unsigned');
     for (let round = 0; round < 3; round++) {
       const answer = await post(`${base}/publish?${new URLSearchParams({ ...signing, nonce: `${signing.nonce}${round}` })}`, { topic: 'com.myapp.unsigned', args: [round] });
       assert.equal(answer.status, 200, answer.text);
       assert.deepEqual((await events.next()).args, [round]);
     }
+    await subscriber.close();
     assert.equal(counted('publisher', '/publish'), 3);
     const [warning, ...more] = warnings('/publish');
     assert.ok(warning, 'a warning for /publish');
@@ -55,7 +48,10 @@ describe('signature parameters sent to a service without key/secret', () => {
   });
 
   it('counts the caller on its own path, also for a request that carries only some of them', async () => {
+    const callee = await openAutobahn(node.url);
+    await callee.session.register('com.example.add2', (args: number[]) => args[0]! + args[1]!);
     const answer = await post(`${base}/call?signature=${signing.signature}`, { procedure: 'com.example.add2', args: [1, 2] });
+    await callee.close();
     assert.equal(answer.status, 200, answer.text);
     assert.deepEqual(answer.json, { args: [3] });
     assert.equal(counted('caller', '/call'), 1);

@@ -303,6 +303,23 @@ describe('MQTT limits', () => {
     return { node, port, watcher, v5 };
   }
 
+  /**
+   * The topics a new subscriber to kept/# gets, once it has the one retained message it expects:
+   * a plain publication after it (`v5` publishes it, as `messageId`) marks the end of what it can get.
+   */
+  async function retainedForLater(port: number, v5: RawMqtt, messageId: number): Promise<string[]> {
+    const later = await connectMqtt(port);
+    try {
+      await later.client.subscribeAsync('kept/#', { qos: 1 });
+      await later.until((messages) => messages.length === 1, 'the one retained message');
+      v5.send({ cmd: 'publish', topic: 'kept/marker', payload: Buffer.from('{"args": [0]}'), qos: 1, messageId, retain: false, dup: false });
+      await later.until((messages) => messages.some((message) => message.topic === 'kept/marker'), 'the marker');
+      return later.messages.map((message) => message.topic).filter((topic) => topic !== 'kept/marker');
+    } finally {
+      await later.end();
+    }
+  }
+
   it('a retained PUBLISH past the realm\'s retention limits is refused whole (not delivered, not retained): MQTT 5 hears PUBACK 0x97, MQTT 3.1.1 a plain PUBACK, counted', async () => {
     const { node, port, watcher, v5 } = await oneRetainedTopic();
     const retained = (client: RawMqtt, topic: string, messageId: number) =>
@@ -354,15 +371,9 @@ describe('MQTT limits', () => {
     assert.equal((v5.received('puback')[1] as { reasonCode?: number }).reasonCode ?? 0, 0, 'accepted: the expired one no longer holds the only slot');
     assert.match(node.metrics.exposition(), /junction_retained_topics\{[^}]*\} 1\b/);
     assert.doesNotMatch(node.metrics.exposition(), /junction_retained_refused_total\{[^}]*\} [1-9]/);
-    const later = await connectMqtt(port);
-    await later.client.subscribeAsync('kept/#', { qos: 1 });
-    await later.until((messages) => messages.length === 1, 'the one retained message');
-    v5.send({ cmd: 'publish', topic: 'kept/marker', payload: Buffer.from('{"args": [3]}'), qos: 1, messageId: 3, retain: false, dup: false });
-    await later.until((messages) => messages.some((message) => message.topic === 'kept/marker'), 'the marker');
-    assert.deepEqual(later.messages.map((message) => message.topic), ['kept/next', 'kept/marker']);
+    assert.deepEqual(await retainedForLater(port, v5, 3), ['kept/next']);
     v5.end();
     await watcher.end();
-    await later.end();
   });
 
   it('a clear (empty retained payload) of a topic with nothing retained, sent at max_retained_topics, is delivered live and takes no slot', async () => {
@@ -378,16 +389,9 @@ describe('MQTT limits', () => {
     // It took no slot: the realm still holds one retained topic, and the refusal counter did not move.
     assert.match(node.metrics.exposition(), /junction_retained_topics\{[^}]*\} 1\b/);
     assert.doesNotMatch(node.metrics.exposition(), /junction_retained_refused_total\{[^}]*\} [1-9]/);
-    const later = await connectMqtt(port);
-    await later.client.subscribeAsync('kept/#', { qos: 1 });
-    await later.until((messages) => messages.length === 1, 'the one retained message');
-    // A plain publication after it marks the end of what the later subscriber can get.
-    v5.send({ cmd: 'publish', topic: 'kept/marker', payload: Buffer.from('{"args": [2]}'), qos: 1, messageId: 3, retain: false, dup: false });
-    await later.until((messages) => messages.some((message) => message.topic === 'kept/marker'), 'the marker');
-    assert.deepEqual(later.messages.map((message) => message.topic), ['kept/one', 'kept/marker']);
+    assert.deepEqual(await retainedForLater(port, v5, 3), ['kept/one']);
     v5.end();
     await watcher.end();
-    await later.end();
   });
 
   it('counts every filter refused at max_subscriptions but logs them at most once per 10 s', async () => {
