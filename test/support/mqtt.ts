@@ -169,3 +169,15 @@ export const metric = (text: string, name: string): number => {
   const line = text.split('\n').find((entry) => entry.startsWith(name));
   return line === undefined ? 0 : Number(line.split(' ').at(-1));
 };
+
+/**
+ * A QoS 1 MQTT 5 PUBLISH whose User Properties are these pairs in this order, written by hand:
+ * mqtt-packet's generate takes them as an object, so it writes a name's values together.
+ */
+export function publishWithUserProperties(topic: string, messageId: number, pairs: readonly [string, string][], payload = '{}'): Buffer {
+  const string = (text: string) => Buffer.concat([Buffer.from([0, Buffer.byteLength(text)]), Buffer.from(text)]);
+  const properties = Buffer.concat(pairs.map(([name, value]) => Buffer.concat([Buffer.from([0x26]), string(name), string(value)])));
+  const body = Buffer.concat([string(topic), Buffer.from([messageId >> 8, messageId & 0xff, properties.length]), properties, Buffer.from(payload)]);
+  if (properties.length > 127 || body.length > 127) throw new Error('publishWithUserProperties writes one-byte lengths only');
+  return Buffer.concat([Buffer.from([0x32, body.length]), body]);
+}

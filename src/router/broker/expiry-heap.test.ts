@@ -18,11 +18,12 @@ describe('ExpiryHeap', () => {
     assert.equal(heap.size, 0);
   });
 
-  it('holds only the items it is reset to', () => {
-    const heap = new ExpiryHeap<{ at: number }>((item) => item.at);
-    for (const at of [5, 1, 9, 3]) heap.push({ at });
-    heap.reset([{ at: 7 }, { at: 2 }]);
-    assert.equal(heap.size, 2);
-    assert.deepEqual([heap.takeExpired(10)?.at, heap.takeExpired(10)?.at, heap.takeExpired(10)], [2, 7, undefined]);
+  it('keeps only the items still wanted, soonest first', () => {
+    const heap = new ExpiryHeap<number>((at) => at);
+    for (const at of [5, 1, 9, 3, 8, 2]) heap.push(at);
+    heap.keepOnly((at) => at % 2 === 1);
+    assert.equal(heap.size, 4);
+    heap.push(4);
+    assert.deepEqual([1, 2, 3, 4, 5].map(() => heap.takeExpired(100)), [1, 3, 4, 5, 9]);
   });
 });

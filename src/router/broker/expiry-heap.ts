@@ -34,9 +34,10 @@ export class ExpiryHeap<T> {
     return first;
   }
 
-  /** Holds exactly `items` from now on (the caller's current ones, when it dropped many it had pushed). */
-  reset(items: Iterable<T>): void {
-    this.items = [...items].sort((a, b) => this.expiryOf(a) - this.expiryOf(b));
+  /** Keeps only the items `wanted` says yes to (when the caller dropped many it had pushed). */
+  keepOnly(wanted: (item: T) => boolean): void {
+    // A sorted array is a heap.
+    this.items = this.items.filter(wanted).sort((a, b) => this.expiryOf(a) - this.expiryOf(b));
   }
 
   /** Puts `item` at the root's place and moves it down to where it belongs. */

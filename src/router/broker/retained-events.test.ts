@@ -206,6 +206,18 @@ describe('retained events', () => {
       assert.equal(retained.topicsMatching('u', 'exact').length, 0);
     });
 
+    it('stays correct while one topic is replaced by expiring events many times (the heap drops the replaced ones)', () => {
+      const { retained, clock, gauges } = expiringStore({ maxRetainedTopics: 2 });
+      for (let i = 1; i <= 1_000; i++) assert.equal(retained.retain(expiring('t', i, 10_000 + i, {})), undefined);
+      retained.retain(expiring('u', 2_000, 1_500));
+      clock.now = 1_500;
+      assert.equal(retained.latestFor('t', alice)?.publication, 1_000);
+      assert.deepEqual({ topics: retained.topicCount, expired: gauges.expired }, { topics: 1, expired: 1 });
+      clock.now = 11_000;
+      assert.equal(retained.latestFor('t', alice), undefined);
+      assert.deepEqual({ topics: retained.topicCount, expired: gauges.expired, bytes: gauges.bytes }, { topics: 0, expired: 2, bytes: 0 });
+    });
+
     it('drops at once an event that expired on its way, after it replaced the older one', () => {
       const { retained, clock, gauges } = expiringStore({});
       retained.retain(event('t', 1));

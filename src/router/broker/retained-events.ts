@@ -125,8 +125,9 @@ export class RetainedEvents {
     this.meter.changed(kept ? 0 : 1, delta);
     this.expiring += countExpiring(events) - (kept ? countExpiring(kept) : 0);
     if (event.expiresAt !== undefined && events.includes(event)) this.expiries.push(event);
-    // Replaced events stay in the heap until they would expire: past twice the live ones it is rebuilt, so it stays bounded by the store.
-    if (this.expiries.size > 2 * this.expiring + 64) this.expiries.reset([...this.allEvents()].filter((kept) => kept.expiresAt !== undefined));
+    // Replaced events stay in the heap until they would expire: past twice the live ones they are
+    // dropped (a cost of the heap's size, so a few per event pushed), keeping it bounded by the store.
+    if (this.expiries.size > 2 * this.expiring + 64) this.expiries.keepOnly((expiring) => this.isKept(expiring));
     return undefined;
   }
 
@@ -134,9 +135,8 @@ export class RetainedEvents {
   removeExpired(): void {
     const now = this.now();
     for (let event = this.expiries.takeExpired(now); event !== undefined; event = this.expiries.takeExpired(now)) {
-      const events = this.byTopic.get(event.topic);
-      if (!events?.includes(event)) continue; // replaced meanwhile
-      const rest = events.filter((other) => other !== event);
+      if (!this.isKept(event)) continue; // replaced meanwhile
+      const rest = this.byTopic.get(event.topic)!.filter((other) => other !== event);
       if (rest.length === 0) this.byTopic.delete(event.topic);
       else this.byTopic.set(event.topic, rest);
       this.byteCount -= event.bytes;
@@ -144,6 +144,10 @@ export class RetainedEvents {
       this.meter.changed(rest.length === 0 ? -1 : 0, -event.bytes);
       this.meter.expired();
     }
+  }
+
+  private isKept(event: RetainedEvent): boolean {
+    return this.byTopic.get(event.topic)?.includes(event) === true;
   }
 
   /** The newest retained event of `topic` that `receiver` would have received when it was published. */

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { generate, type Packet } from 'mqtt-packet';
+import { publishWithUserProperties } from '../../../test/support/mqtt.js';
 import { malformedStringMessage, StrictParser } from './strict-parser.js';
 
 /** A QoS 0 PUBLISH (MQTT 3.1.1) with the topic's raw bytes. */
@@ -41,6 +42,25 @@ describe('MQTT strings are well-formed UTF-8 without U+0000', () => {
     const connect = generate({ cmd: 'connect', protocolVersion: 4, clientId: 'ab', clean: true, keepalive: 0 } as Packet);
     connect[connect.length - 2] = 0xff; // the client id's first byte
     assert.deepEqual(parse(connect).errors, [malformedStringMessage]);
+  });
+});
+
+describe('MQTT 5 User Properties', () => {
+  const userProperties = (pairs: readonly [string, string][]) => {
+    const connect = generate({ cmd: 'connect', protocolVersion: 5, clientId: 'props', clean: true, keepalive: 0 } as Packet);
+    const { packets, errors } = parse(Buffer.concat([connect, publishWithUserProperties('t', 1, pairs)]));
+    assert.deepEqual(errors, []);
+    return { ...(packets[1] as { properties?: { userProperties?: object } }).properties?.userProperties };
+  };
+
+  it('keeps an empty value of a repeated name (mqtt-packet overwrote it with the next one)', () => {
+    assert.deepEqual(userProperties([['a', ''], ['a', 'b'], ['c', '1'], ['c', '']]), { a: ['', 'b'], c: ['1', ''] });
+    assert.deepEqual(userProperties([['a', ''], ['a', ''], ['a', '']]), { a: ['', '', ''] });
+  });
+
+  it('gives every value of interleaved names, grouped by name (the order between names is lost: docs/mqtt.md)', () => {
+    assert.deepEqual(userProperties([['a', '1'], ['b', '2'], ['a', '3']]), { a: ['1', '3'], b: '2' });
+    assert.deepEqual(userProperties([['x', 'y']]), { x: 'y' });
   });
 });
 

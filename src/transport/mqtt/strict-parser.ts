@@ -12,7 +12,10 @@ import type { IConnectPacket, Packet } from 'mqtt-packet';
  * - it holds what an idle connection needs and no more (bench/RESULTS.md, "MQTT memory per idle
  *   connection"): a plain buffer list instead of bl's stream (a Duplex with both stream states,
  *   about 1 KiB), the state table shared, and after CONNECT only the protocol version instead of
- *   the whole CONNECT packet (password included), which mqtt-packet keeps as its "settings".
+ *   the whole CONNECT packet (password included), which mqtt-packet keeps as its "settings";
+ * - it keeps every User Property value: mqtt-packet groups repeated names with a truth test, so
+ *   an empty value followed by another of its name was overwritten (a="" then a="b" arrived as
+ *   a="b": silently altered).
  * This leans on mqtt-packet 9's internals (named in ParserInternals); strict-parser.test.ts fails
  * if they change under it.
  */
@@ -35,9 +38,20 @@ interface ParserInternals {
   emit(event: string, value: unknown): boolean;
   _resetState(): void;
   _parseString(): string | null;
+  _parseByType(type: string): unknown;
+  _parseProperties(): Properties | false;
   _parseConnect(): IConnectPacket & { bridgeMode?: boolean } | undefined | null;
   _emitError(error: Error): void;
 }
+
+/** A User Property as mqtt-packet reads it (a name or value that is not UTF-8 is null: the packet is refused). */
+interface UserProperty {
+  name: string | null;
+  value: string | null;
+}
+
+/** Properties as mqtt-packet reads them: by name; User Properties grouped by their name. */
+type Properties = Record<string, unknown> & { userProperties?: Record<string, string | string[]> };
 
 /** What mqtt-packet's parser reads of its settings. */
 interface ParserSettings {
@@ -113,6 +127,25 @@ export class StrictParser extends Parser {
     return null;
   }
 
+  /** The User Properties of the properties being read, in order (see _parseProperties). */
+  private userProperties: UserProperty[] | undefined;
+
+  override _parseByType(type: string): unknown {
+    const value = super._parseByType(type);
+    if (type === 'pair') (this.userProperties ??= []).push(value as UserProperty);
+    return value;
+  }
+
+  /** mqtt-packet's, but for an empty User Property value: then the group is made again from the pairs as read. */
+  override _parseProperties(): Properties | false {
+    this.userProperties = undefined;
+    const properties = super._parseProperties();
+    const read = this.userProperties as UserProperty[] | undefined; // set by super._parseProperties, through _parseByType
+    this.userProperties = undefined;
+    if (properties && read?.some((property) => property.value === '')) properties.userProperties = groupedByName(read);
+    return properties;
+  }
+
   // The caller of a failed string emits its own error next ("Cannot parse topic"): the first one says why.
   override _emitError(error: Error): void {
     if (this.error === null) super._emitError(error);
@@ -124,4 +157,18 @@ export class StrictParser extends Parser {
     else if (event === 'error') this.sink.malformed(value as Error);
     return true;
   }
+}
+
+/** User Properties by name, as mqtt-packet gives them: a value, or the values of a repeated name in order. */
+function groupedByName(read: readonly UserProperty[]): Record<string, string | string[]> {
+  const grouped: Record<string, string | string[]> = Object.create(null);
+  for (const { name, value } of read) {
+    const key = String(name);
+    const text = value as string;
+    const earlier = grouped[key];
+    if (earlier === undefined) grouped[key] = text;
+    else if (Array.isArray(earlier)) earlier.push(text);
+    else grouped[key] = [earlier, text];
+  }
+  return grouped;
 }
