@@ -53,6 +53,7 @@ function rlinkConfigs(localRealm: string, links: readonly RlinkFile[], baseDir: 
       maxSubscriptions: link.limits.max_subscriptions,
       maxRegistrations: link.limits.max_registrations,
       maxMessageSize: link.limits.max_message_size,
+      maxBufferedBytes: link.limits.max_buffered_bytes,
     },
     nodeKeyFile: resolve(baseDir, nodeKeyFileName),
   }));

@@ -75,7 +75,7 @@ const connectingTransport = z.discriminatedUnion('type', [websocketLink, rawsock
 /** Junction's bounds on what one link holds (a Junction extension; 0 = no limit). */
 export const rlinkLimitDefaults = {
   maxCallsInFlight: 1000, maxCallBytesInFlight: 16 * 1024 * 1024, maxEventsInFlight: 1000, maxEventBytesInFlight: 16 * 1024 * 1024,
-  maxSubscriptions: 10000, maxRegistrations: 10000, maxMessageSize: websocketDefaults.maxMessageSize,
+  maxSubscriptions: 10000, maxRegistrations: 10000, maxMessageSize: websocketDefaults.maxMessageSize, maxBufferedBytes: 64 * 1024 * 1024,
 };
 
 const limits = z
@@ -101,6 +101,9 @@ const limits = z
     max_message_size: messageSize
       .default(rlinkLimitDefaults.maxMessageSize)
       .describe(`Largest message taken from the other router, bytes; a larger one closes the link's connection, which connects again (default ${rlinkLimitDefaults.maxMessageSize}, as our transports).`),
+    max_buffered_bytes: nonNegativeInt
+      .default(rlinkLimitDefaults.maxBufferedBytes)
+      .describe(`Bytes waiting to be sent to the other router (it does not read them); past it the link's connection is closed, warned, and it connects again (default ${rlinkLimitDefaults.maxBufferedBytes}).`),
   })
   .describe('Bounds on one link (a Junction extension).');
 

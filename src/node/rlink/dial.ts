@@ -47,6 +47,16 @@ class EndpointSockets {
     return (this.#last = this.#tls ? tlsConnect({ ...address, ...this.#tls }) : connect(address));
   }
 
+  /** Bytes the last connection holds that the other router has not taken yet (beyond what the kernel took). */
+  queuedBytes(): number {
+    return this.#last?.writableLength ?? 0;
+  }
+
+  /** Ends the last connection at once: what it holds is dropped. */
+  destroyLast(): void {
+    this.#last?.destroy();
+  }
+
   /** The tls-unique channel ID of the last connection (hex); undefined without TLS. */
   channelId(): string | undefined {
     return this.#last && tlsUniqueChannelId(this.#last, 'client');
@@ -149,6 +159,45 @@ function rawsocketTo(sockets: EndpointSockets, serializer: keyof typeof Serializ
     });
 }
 
+/** Code and reason a link's connection ends with when the other router does not read what the link sends it. */
+const notReading = (maxBufferedBytes: number) => ({
+  code: 1008,
+  reason: `the other router does not read what the link sends: more than ${maxBufferedBytes} bytes waiting to be sent to it (limits.max_buffered_bytes)`,
+});
+
+/**
+ * `factory` with its connections bounded in what they hold for the other router (as the router's
+ * own connections are for a slow consumer): a send that leaves more than `maxBufferedBytes`
+ * waiting ends the connection at once, and the link connects again after its backoff. Results,
+ * progressive results and errors the link answers the other router's calls with are not
+ * acknowledged: without this, a peer that sends invocations and reads nothing would make the
+ * link hold their answers without bound.
+ */
+function boundedSends(factory: TransportFactory, sockets: EndpointSockets, maxBufferedBytes: number): TransportFactory {
+  if (maxBufferedBytes <= 0) return factory;
+  return async (url, protocols, handlers) => {
+    let overflowed = false;
+    const transport = await factory(url, protocols, {
+      ...handlers,
+      close: (code, reason) => {
+        const end = overflowed ? notReading(maxBufferedBytes) : { code, reason };
+        handlers.close(end.code, end.reason);
+      },
+    });
+    return {
+      protocol: transport.protocol,
+      send: (frame) => {
+        if (overflowed) return;
+        transport.send(frame);
+        if (sockets.queuedBytes() <= maxBufferedBytes) return;
+        overflowed = true;
+        sockets.destroyLast();
+      },
+      close: (code, reason) => transport.close(code, reason),
+    };
+  };
+}
+
 export interface LinkDialer {
   /** The client transport of the link. */
   factory: TransportFactory;
@@ -160,13 +209,21 @@ export interface LinkDialer {
   certificateRefusal(): string | undefined;
 }
 
+/** What a link's connection is bounded by (0 = no limit): see linkDialer. */
+export interface ConnectionBounds {
+  maxMessageSize: number;
+  maxBufferedBytes: number;
+}
+
 /**
  * How a link dials; reads the endpoint's TLS files now (a missing one throws). A message from the
- * other router over `maxMessageSize` bytes closes the connection (code 1009). `where` names the link in errors.
+ * other router over `maxMessageSize` bytes closes the connection (code 1009), and so does more than
+ * `maxBufferedBytes` waiting to be sent to it (1008). `where` names the link in errors.
  */
-export function linkDialer(transport: LinkTransport, maxMessageSize: number, where: string): LinkDialer {
+export function linkDialer(transport: LinkTransport, { maxMessageSize, maxBufferedBytes }: ConnectionBounds, where: string): LinkDialer {
   const sockets = new EndpointSockets(transport.endpoint, where);
   const connection = { channelId: () => sockets.channelId(), certificateRefusal: () => sockets.certificateRefusal() };
-  if (transport.kind === 'websocket') return { factory: websocketTo(sockets, maxMessageSize), url: transport.url, ...connection };
-  return { factory: rawsocketTo(sockets, transport.serializer, maxMessageSize), url: `${sockets.secure ? 'rss' : 'rs'}://${describeEndpoint(transport.endpoint)}`, ...connection };
+  if (transport.kind === 'websocket') return { factory: boundedSends(websocketTo(sockets, maxMessageSize), sockets, maxBufferedBytes), url: transport.url, ...connection };
+  const factory = boundedSends(rawsocketTo(sockets, transport.serializer, maxMessageSize), sockets, maxBufferedBytes);
+  return { factory, url: `${sockets.secure ? 'rss' : 'rs'}://${describeEndpoint(transport.endpoint)}`, ...connection };
 }

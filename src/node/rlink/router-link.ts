@@ -53,7 +53,7 @@ export class RouterLink {
   /** Reads the link's TLS files: a missing one throws (the node does not start). */
   constructor(private readonly config: RouterLinkConfig, private readonly deps: RouterLinkDeps) {
     const { meter } = deps;
-    this.#dialer = linkDialer(config.transport, config.limits.maxMessageSize, `realm "${config.localRealm}" rlink "${config.id}"`);
+    this.#dialer = linkDialer(config.transport, config.limits, `realm "${config.localRealm}" rlink "${config.id}"`);
     this.#subscriptions = new MirrorBudget(config.limits.maxSubscriptions, meter.mirrored.subscription, meter.mirrorsRefused.subscription);
     this.#registrations = new MirrorBudget(config.limits.maxRegistrations, meter.mirrored.registration, meter.mirrorsRefused.registration);
     const { limits } = config;
