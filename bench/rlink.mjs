@@ -5,7 +5,9 @@
 //   linked       node A and node B; B has a router link to A (forward_local_events and
 //                forward_local_invocations on, the remote ones off), signing in with a ticket:
 //                B's echo guard (src/node/rlink/echo-guard.ts) scans what it forwards for it;
-//   linked-key   the same link signing in with B's node key (cryptosign): no secret, no scan.
+//   linked-key   the same link signing in with B's node key (cryptosign): no secret, no scan;
+//   linked-baseline  `linked` run from another build (--baseline DIR: a `git archive` of an earlier
+//                commit, built), so that a change is measured before/after in one run.
 // Workloads, each on every deployment:
 //   fan-out  one publisher on A (on the node for `one`) and N lean subscribers on B
 //            (clients/lean-subscriber.mjs, each checking its events' sequence), at most
@@ -22,7 +24,7 @@
 // summarise with bench/profile-summary.mjs).
 // Usage: npm run build && node bench/rlink.mjs [--subscribers 100,1000] [--deliveries 1000000] [--window 16]
 //          [--in-transit 16000] [--calls 40000] [--callers 16] [--rounds 2] [--deployments one,linked,linked-key]
-//          [--link-serializer cbor] [--cpu-prof DIR] [--json]
+//          [--link-serializer cbor] [--baseline DIR] [--cpu-prof DIR] [--json]
 import { spawn } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -48,6 +50,7 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '2' },
     deployments: { type: 'string', default: 'one,linked,linked-key' },
     'link-serializer': { type: 'string', default: 'cbor' },
+    baseline: { type: 'string' },
     'cpu-prof': { type: 'string' },
     json: { type: 'boolean', default: false },
   },
@@ -59,11 +62,12 @@ const inTransit = Number(values['in-transit']);
 const calls = Number(values.calls);
 const callers = Number(values.callers);
 const rounds = Number(values.rounds);
-const deployments = values.deployments.split(',');
+const deployments = [...values.deployments.split(','), ...(values.baseline ? ['linked-baseline'] : [])];
 const linkSerializer = values['link-serializer'];
 const profiles = values['cpu-prof'];
 
 const bin = new URL('../bin/junction.js', import.meta.url).pathname;
+const baselineBin = values.baseline && join(values.baseline, 'bin/junction.js');
 const START_MS = 60_000;
 /** Each workload's measurement (warm-up included) ends within this, or the run fails. */
 const STEP_MS = 120_000;
@@ -111,13 +115,13 @@ function nodeConfig(port, { linkAuth, rlinks } = {}) {
 }
 
 /** Starts `bin/junction.js start` with `config` in its own folder (key.priv beside it, with `keys`). */
-async function startNode(name, dir, config, keys) {
+async function startNode(name, dir, config, keys, from = bin) {
   mkdirSync(dir, { recursive: true });
   const file = join(dir, 'config.json');
   writeFileSync(file, JSON.stringify(config));
   if (keys) writeFileSync(join(dir, 'key.priv'), `public-key-ed25519: ${keys.publicKey}\nprivate-key-ed25519: ${keys.privateKey}\n`, { mode: 0o600 });
   const profile = profiles ? ['--cpu-prof', `--cpu-prof-dir=${join(profiles, name)}`] : [];
-  const child = spawn(process.execPath, [...profile, bin, 'start', '--config', file, '--log-level', 'warn'], { stdio: ['ignore', 'inherit', 'inherit'] });
+  const child = spawn(process.execPath, [...profile, from, 'start', '--config', file, '--log-level', 'warn'], { stdio: ['ignore', 'inherit', 'inherit'] });
   const exited = new Promise((resolve) => child.once('exit', resolve));
   const port = config.workers[0].transports[0].endpoint.port;
   const url = `ws://127.0.0.1:${port}/ws`;
@@ -149,16 +153,17 @@ async function startDeployment(kind, dir) {
     ticket: { type: 'static', principals: { rlink: { ticket: TICKET, role: 'rlink' } } },
     cryptosign: { type: 'static', principals: { rlink: { realm: 'realm1', role: 'rlink', authorized_keys: [keysB.publicKey] } } },
   };
-  const a = await startNode(`${kind}-A`, join(dir, `${kind}-A`), nodeConfig(portA, { linkAuth }));
+  const from = kind === 'linked-baseline' ? baselineBin : bin;
+  const a = await startNode(`${kind}-A`, join(dir, `${kind}-A`), nodeConfig(portA, { linkAuth }), undefined, from);
   const link = {
     id: 'to_a', realm: 'realm1', authid: 'rlink',
-    ...(kind === 'linked' ? { auth: { ticket: { ticket: TICKET } } } : {}),
+    ...(kind === 'linked-key' ? {} : { auth: { ticket: { ticket: TICKET } } }),
     forward_local_events: true, forward_remote_events: false, forward_local_invocations: true, forward_remote_invocations: false,
     transport: { type: 'websocket', url: `ws://127.0.0.1:${portA}/rlink`, endpoint: { type: 'tcp', host: '127.0.0.1', port: portA }, serializers: [linkSerializer] },
   };
   let b;
   try {
-    b = await startNode(`${kind}-B`, join(dir, `${kind}-B`), nodeConfig(portB, { rlinks: [link] }), keysB);
+    b = await startNode(`${kind}-B`, join(dir, `${kind}-B`), nodeConfig(portB, { rlinks: [link] }), keysB, from);
   } catch (error) {
     await a.stop();
     throw error;
