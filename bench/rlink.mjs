@@ -15,7 +15,7 @@
 //            every subscriber; a warm-up of a tenth, then the measured publications. Events
 //            delivered per second, server CPU per delivered event on each node (/proc), latency
 //            publish to arrival (the read that held it: lean subscribers read every socket at once).
-//   rpc      C callers on A, each with one call in flight, and one callee on B echoing the
+//   rpc      (not with --calls 0) C callers on A, each with one call in flight, and one callee on B echoing the
 //            arguments (checked): calls/s, round trip p50/p99, server CPU per call on each node.
 // Every loop is bounded in count and time; lost, duplicated or reordered events, a wrong echo or
 // a failed call fail the run (exit code 1). All in this one process (the load generator's CPU and
@@ -379,6 +379,7 @@ async function main() {
             progress(`round ${round}: ${kind}: fan-out to ${subscribers}`);
             all.push({ round, ...(await fanOut(deployment, subscribers).catch((error) => ({ workload: `fanout-${subscribers}`, deployment: kind, error: error.message }))) });
           }
+          if (calls === 0) continue; // --calls 0: fan-out only
           progress(`round ${round}: ${kind}: rpc`);
           all.push({ round, ...(await rpc(deployment).catch((error) => ({ workload: 'rpc', deployment: kind, error: error.message }))) });
         } finally {
