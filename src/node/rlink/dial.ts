@@ -17,6 +17,12 @@ import { exponentFor, HANDSHAKE_LENGTH, MAGIC, parseRouterReply, SerializerId } 
 import { tlsUniqueChannelId } from '../../transport/client-certificate.js';
 import { tlsConnectOptions } from '../tls-connect.js';
 
+/** What the link's last connection holds for the other router and has not sent yet, and how to end that connection at once. */
+interface SendQueue {
+  bytes(): number;
+  drop(): void;
+}
+
 /**
  * Opens the link's connections to its endpoint, one at a time, and remembers the last: its TLS
  * channel (for cryptosign's channel binding) and why its certificate was refused, if it was.
@@ -47,15 +53,8 @@ class EndpointSockets {
     return (this.#last = this.#tls ? tlsConnect({ ...address, ...this.#tls }) : connect(address));
   }
 
-  /** Bytes the last connection holds that the other router has not taken yet (beyond what the kernel took). */
-  queuedBytes(): number {
-    return this.#last?.writableLength ?? 0;
-  }
-
-  /** Ends the last connection at once: what it holds is dropped. */
-  destroyLast(): void {
-    this.#last?.destroy();
-  }
+  /** The last connection's bytes not yet taken by the kernel (RawSocket writes straight to the socket). */
+  readonly queue: SendQueue = { bytes: () => this.#last?.writableLength ?? 0, drop: () => this.#last?.destroy() };
 
   /** The tls-unique channel ID of the last connection (hex); undefined without TLS. */
   channelId(): string | undefined {
@@ -75,27 +74,31 @@ export function describeEndpoint(endpoint: LinkEndpoint): string {
 /** Code and reason a link's connection ends with when the other router sent a message over the link's bound. */
 const tooLarge = (maxMessageSize: number) => ({ code: 1009, reason: `the other router sent a message larger than ${maxMessageSize} bytes (limits.max_message_size)` });
 
-function websocketTo(sockets: EndpointSockets, maxMessageSize: number): TransportFactory {
+function websocketTo(sockets: EndpointSockets, maxMessageSize: number): { factory: TransportFactory; queue: SendQueue } {
   const { timeoutMs } = sockets.endpoint;
   // Whether the connection last opened got a message over the bound (a link has one connection at a time).
   let oversize = false;
+  let latest: WebSocket | undefined;
   // `ws` with its connection made to the endpoint: the URL is only the request's Host and path.
   class EndpointWebSocket extends WebSocket {
     constructor(url: string, protocols: string[]) {
       super(url, protocols, { createConnection: () => sockets.open(), handshakeTimeout: timeoutMs, maxPayload: maxMessageSize });
       oversize = false;
+      latest = this;
       // ws closes such a connection (1009 to the other router) but tells only its error why, and closes here with 1006.
       this.on('error', (error: Error & { code?: string }) => (oversize ||= error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH'));
     }
   }
   const open = webSocketTransport(EndpointWebSocket as unknown as WebSocketConstructor, timeoutMs);
-  return (url, protocols, handlers) => open(url, protocols, {
+  const factory: TransportFactory = (url, protocols, handlers) => open(url, protocols, {
     ...handlers,
     close: (code, reason) => {
       const end = oversize ? tooLarge(maxMessageSize) : { code, reason };
       handlers.close(end.code, end.reason);
     },
   });
+  // `ws` counts what waits in its own queue (while it compresses) besides the socket's.
+  return { factory, queue: { bytes: () => latest?.bufferedAmount ?? 0, drop: () => latest?.terminate() } };
 }
 
 /** Subprotocol names the client offers, by RawSocket serializer id. */
@@ -173,7 +176,7 @@ const notReading = (maxBufferedBytes: number) => ({
  * acknowledged: without this, a peer that sends invocations and reads nothing would make the
  * link hold their answers without bound.
  */
-function boundedSends(factory: TransportFactory, sockets: EndpointSockets, maxBufferedBytes: number): TransportFactory {
+function boundedSends(factory: TransportFactory, queue: SendQueue, maxBufferedBytes: number): TransportFactory {
   if (maxBufferedBytes <= 0) return factory;
   return async (url, protocols, handlers) => {
     let overflowed = false;
@@ -189,9 +192,9 @@ function boundedSends(factory: TransportFactory, sockets: EndpointSockets, maxBu
       send: (frame) => {
         if (overflowed) return;
         transport.send(frame);
-        if (sockets.queuedBytes() <= maxBufferedBytes) return;
+        if (queue.bytes() <= maxBufferedBytes) return;
         overflowed = true;
-        sockets.destroyLast();
+        queue.drop();
       },
       close: (code, reason) => transport.close(code, reason),
     };
@@ -223,7 +226,10 @@ export interface ConnectionBounds {
 export function linkDialer(transport: LinkTransport, { maxMessageSize, maxBufferedBytes }: ConnectionBounds, where: string): LinkDialer {
   const sockets = new EndpointSockets(transport.endpoint, where);
   const connection = { channelId: () => sockets.channelId(), certificateRefusal: () => sockets.certificateRefusal() };
-  if (transport.kind === 'websocket') return { factory: boundedSends(websocketTo(sockets, maxMessageSize), sockets, maxBufferedBytes), url: transport.url, ...connection };
-  const factory = boundedSends(rawsocketTo(sockets, transport.serializer, maxMessageSize), sockets, maxBufferedBytes);
+  if (transport.kind === 'websocket') {
+    const { factory, queue } = websocketTo(sockets, maxMessageSize);
+    return { factory: boundedSends(factory, queue, maxBufferedBytes), url: transport.url, ...connection };
+  }
+  const factory = boundedSends(rawsocketTo(sockets, transport.serializer, maxMessageSize), sockets.queue, maxBufferedBytes);
   return { factory, url: `${sockets.secure ? 'rss' : 'rs'}://${describeEndpoint(transport.endpoint)}`, ...connection };
 }
