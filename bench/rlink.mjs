@@ -17,7 +17,7 @@
 //            slow-consumer bound, and its latency would be the queue's); a warm-up of a tenth, then the measured publications. Events
 //            delivered per second, server CPU per delivered event on each node (/proc), latency
 //            publish to arrival (the read that held it: lean subscribers read every socket at once).
-//   rpc      (not with --calls 0) C callers on A, each with one call in flight, and one callee on B echoing the
+//   rpc      (not with --calls 0; alone with --subscribers 0) C callers on A, each with one call in flight, and one callee on B echoing the
 //            arguments (checked): calls/s, round trip p50/p99, server CPU per call on each node.
 // Every loop is bounded in count and time; lost, duplicated or reordered events, a wrong echo or
 // a failed call fail the run (exit code 1). All in this one process (the load generator's CPU and
@@ -57,7 +57,7 @@ const { values } = parseArgs({
     json: { type: 'boolean', default: false },
   },
 });
-const subscriberCounts = values.subscribers.split(',').map(Number);
+const subscriberCounts = values.subscribers.split(',').map(Number).filter((count) => count > 0); // --subscribers 0: RPC only
 const deliveries = Number(values.deliveries);
 const window = Number(values.window);
 const inTransit = Number(values['in-transit']);

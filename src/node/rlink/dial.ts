@@ -15,6 +15,7 @@ import type { LinkEndpoint, LinkTransport } from '../../config/model.js';
 import { encodeFrame, FrameParser, FrameType } from '../../transport/rawsocket/framing.js';
 import { exponentFor, HANDSHAKE_LENGTH, MAGIC, parseRouterReply, SerializerId } from '../../transport/rawsocket/handshake.js';
 import { tlsUniqueChannelId } from '../../transport/client-certificate.js';
+import { corkForThisTurn } from '../../transport/write-coalescing.js';
 import { tlsConnectOptions } from '../tls-connect.js';
 
 /** What the link's last connection holds for the other router and has not sent yet, and how to end that connection at once. */
@@ -51,6 +52,11 @@ class EndpointSockets {
     if (endpoint.kind === 'unix') return (this.#last = connect({ path: endpoint.path }));
     const address = { host: endpoint.host, port: endpoint.port, ...(endpoint.family && { family: endpoint.family }) };
     return (this.#last = this.#tls ? tlsConnect({ ...address, ...this.#tls }) : connect(address));
+  }
+
+  /** The socket of the last connection (one at a time). */
+  current(): Socket | undefined {
+    return this.#last;
   }
 
   /** The last connection's bytes not yet taken by the kernel (RawSocket writes straight to the socket). */
@@ -169,6 +175,26 @@ const notReading = (maxBufferedBytes: number) => ({
 });
 
 /**
+ * `factory` with what a connection sends in one event-loop turn leaving in one write (as the
+ * router's own connections do, transport/write-coalescing.ts): the link answers the other router's
+ * calls, and publishes there, in bursts, each message a system call of its own otherwise.
+ */
+function coalescedSends(factory: TransportFactory, sockets: EndpointSockets): TransportFactory {
+  return async (url, protocols, handlers) => {
+    const transport = await factory(url, protocols, handlers);
+    const socket = sockets.current();
+    return {
+      protocol: transport.protocol,
+      send: (frame) => {
+        if (socket) corkForThisTurn(socket);
+        transport.send(frame);
+      },
+      close: (code, reason) => transport.close(code, reason),
+    };
+  };
+}
+
+/**
  * `factory` with its connections bounded in what they hold for the other router (as the router's
  * own connections are for a slow consumer): a send that leaves more than `maxBufferedBytes`
  * waiting ends the connection at once, and the link connects again after its backoff. Results,
@@ -228,8 +254,8 @@ export function linkDialer(transport: LinkTransport, { maxMessageSize, maxBuffer
   const connection = { channelId: () => sockets.channelId(), certificateRefusal: () => sockets.certificateRefusal() };
   if (transport.kind === 'websocket') {
     const { factory, queue } = websocketTo(sockets, maxMessageSize);
-    return { factory: boundedSends(factory, queue, maxBufferedBytes), url: transport.url, ...connection };
+    return { factory: boundedSends(coalescedSends(factory, sockets), queue, maxBufferedBytes), url: transport.url, ...connection };
   }
-  const factory = boundedSends(rawsocketTo(sockets, transport.serializer, maxMessageSize), sockets.queue, maxBufferedBytes);
+  const factory = boundedSends(coalescedSends(rawsocketTo(sockets, transport.serializer, maxMessageSize), sockets), sockets.queue, maxBufferedBytes);
   return { factory, url: `${sockets.secure ? 'rss' : 'rs'}://${describeEndpoint(transport.endpoint)}`, ...connection };
 }
