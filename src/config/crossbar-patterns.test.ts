@@ -151,7 +151,7 @@ describe('Crossbar patterns found in real configs', () => {
       id: 'rlink000', localRealm: 'realm1', realm: 'realm1', auth: { method: 'cryptosign' },
       transport: { kind: 'rawsocket', endpoint: { kind: 'tcp', host: 'localhost', port: 8091, timeoutMs: 10_000 }, serializer: 'cbor' },
       excludeAuthid: [], forwardLocalEvents: true, forwardRemoteEvents: false, forwardLocalInvocations: true, forwardRemoteInvocations: false,
-      limits: { maxCallsInFlight: 1000, maxEventsInFlight: 1000, maxSubscriptions: 10000, maxRegistrations: 10000, maxMessageSize: 1_048_576 }, nodeKeyFile: true,
+      limits: { maxCallsInFlight: 1000, maxCallBytesInFlight: 16_777_216, maxEventsInFlight: 1000, maxEventBytesInFlight: 16_777_216, maxSubscriptions: 10000, maxRegistrations: 10000, maxMessageSize: 1_048_576, maxBufferedBytes: 67_108_864 }, nodeKeyFile: true,
     });
   });
 });

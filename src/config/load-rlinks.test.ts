@@ -28,14 +28,14 @@ describe('rlinks: Crossbar\'s router link keys and their model', () => {
         id: 'node0_to_node1', realm: 'other', authid: 'node0', exclude_authid: ['node1'],
         forward_local_invocations: true, forward_remote_invocations: false, forward_local_events: true, forward_remote_events: false,
         transport: { type: 'rawsocket', serializer: 'cbor', endpoint: { type: 'tcp', host: 'localhost', port: 8091, timeout: 3 }, url: 'rs://localhost:8091' },
-        limits: { max_calls_in_flight: 5, max_events_in_flight: 6, max_subscriptions: 0, max_registrations: 7, max_message_size: 65_536 },
+        limits: { max_calls_in_flight: 5, max_call_bytes_in_flight: 4096, max_events_in_flight: 6, max_event_bytes_in_flight: 0, max_subscriptions: 0, max_registrations: 7, max_message_size: 65_536, max_buffered_bytes: 1_000_000 },
       },
     ])).rlinks.slice(1);
     assert.deepEqual(plain(link), {
       id: 'node0_to_node1', localRealm: 'realm1', realm: 'other', authid: 'node0', auth: { method: 'cryptosign' },
       transport: { kind: 'rawsocket', endpoint: { kind: 'tcp', host: 'localhost', port: 8091, timeoutMs: 3000 }, serializer: 'cbor' },
       excludeAuthid: ['node1'], forwardLocalEvents: true, forwardRemoteEvents: false, forwardLocalInvocations: true, forwardRemoteInvocations: false,
-      limits: { maxCallsInFlight: 5, maxEventsInFlight: 6, maxSubscriptions: 0, maxRegistrations: 7, maxMessageSize: 65_536 }, nodeKeyFile: '/srv/junction/key.priv',
+      limits: { maxCallsInFlight: 5, maxCallBytesInFlight: 4096, maxEventsInFlight: 6, maxEventBytesInFlight: 0, maxSubscriptions: 0, maxRegistrations: 7, maxMessageSize: 65_536, maxBufferedBytes: 1_000_000 }, nodeKeyFile: '/srv/junction/key.priv',
     });
   });
 

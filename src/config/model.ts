@@ -81,7 +81,10 @@ export interface RouterLinkConfig {
   forwardLocalInvocations: boolean;
   forwardRemoteInvocations: boolean;
   /** 0 = no limit. */
-  limits: { maxCallsInFlight: number; maxEventsInFlight: number; maxSubscriptions: number; maxRegistrations: number; maxMessageSize: number };
+  limits: {
+    maxCallsInFlight: number; maxCallBytesInFlight: number; maxEventsInFlight: number; maxEventBytesInFlight: number;
+    maxSubscriptions: number; maxRegistrations: number; maxMessageSize: number; maxBufferedBytes: number;
+  };
   /** The node key file (Crossbar's key.priv in the config folder), read or made at start when a link signs in with cryptosign. */
   nodeKeyFile: string;
 }

@@ -47,10 +47,13 @@ function rlinkConfigs(localRealm: string, links: readonly RlinkFile[], baseDir: 
     forwardRemoteInvocations: link.forward_remote_invocations,
     limits: {
       maxCallsInFlight: link.limits.max_calls_in_flight,
+      maxCallBytesInFlight: link.limits.max_call_bytes_in_flight,
       maxEventsInFlight: link.limits.max_events_in_flight,
+      maxEventBytesInFlight: link.limits.max_event_bytes_in_flight,
       maxSubscriptions: link.limits.max_subscriptions,
       maxRegistrations: link.limits.max_registrations,
       maxMessageSize: link.limits.max_message_size,
+      maxBufferedBytes: link.limits.max_buffered_bytes,
     },
     nodeKeyFile: resolve(baseDir, nodeKeyFileName),
   }));

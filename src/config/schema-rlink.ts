@@ -73,16 +73,25 @@ const connectingTransport = z.discriminatedUnion('type', [websocketLink, rawsock
 });
 
 /** Junction's bounds on what one link holds (a Junction extension; 0 = no limit). */
-export const rlinkLimitDefaults = { maxCallsInFlight: 1000, maxEventsInFlight: 1000, maxSubscriptions: 10000, maxRegistrations: 10000, maxMessageSize: websocketDefaults.maxMessageSize };
+export const rlinkLimitDefaults = {
+  maxCallsInFlight: 1000, maxCallBytesInFlight: 16 * 1024 * 1024, maxEventsInFlight: 1000, maxEventBytesInFlight: 16 * 1024 * 1024,
+  maxSubscriptions: 10000, maxRegistrations: 10000, maxMessageSize: websocketDefaults.maxMessageSize, maxBufferedBytes: 64 * 1024 * 1024,
+};
 
 const limits = z
   .strictObject({
     max_calls_in_flight: nonNegativeInt
       .default(rlinkLimitDefaults.maxCallsInFlight)
       .describe(`Calls the link forwards at once, both ways together; past it a call fails with junction.error.limit_exceeded (default ${rlinkLimitDefaults.maxCallsInFlight}).`),
+    max_call_bytes_in_flight: nonNegativeInt
+      .default(rlinkLimitDefaults.maxCallBytesInFlight)
+      .describe(`Bytes (estimated) of the procedures and arguments of the calls the link forwards at once, both ways together; past it a call fails with junction.error.limit_exceeded; one call alone goes whatever its size (default ${rlinkLimitDefaults.maxCallBytesInFlight}).`),
     max_events_in_flight: nonNegativeInt
       .default(rlinkLimitDefaults.maxEventsInFlight)
       .describe(`Events the link has published and the router it published on has not acknowledged yet, both ways together; past it an event is not forwarded (counted, warned) (default ${rlinkLimitDefaults.maxEventsInFlight}).`),
+    max_event_bytes_in_flight: nonNegativeInt
+      .default(rlinkLimitDefaults.maxEventBytesInFlight)
+      .describe(`Bytes (estimated) of the topics and payloads of those events; past it an event is not forwarded (counted, warned); one event alone goes whatever its size (default ${rlinkLimitDefaults.maxEventBytesInFlight}).`),
     max_subscriptions: nonNegativeInt
       .default(rlinkLimitDefaults.maxSubscriptions)
       .describe(`Subscriptions the link mirrors, both ways together; past it more are not mirrored (logged, counted) (default ${rlinkLimitDefaults.maxSubscriptions}).`),
@@ -92,6 +101,9 @@ const limits = z
     max_message_size: messageSize
       .default(rlinkLimitDefaults.maxMessageSize)
       .describe(`Largest message taken from the other router, bytes; a larger one closes the link's connection, which connects again (default ${rlinkLimitDefaults.maxMessageSize}, as our transports).`),
+    max_buffered_bytes: nonNegativeInt
+      .default(rlinkLimitDefaults.maxBufferedBytes)
+      .describe(`Bytes waiting to be sent to the other router (it does not read them); past it the link's connection is closed, warned, and it connects again (default ${rlinkLimitDefaults.maxBufferedBytes}).`),
   })
   .describe('Bounds on one link (a Junction extension).');
 

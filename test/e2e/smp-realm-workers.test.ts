@@ -47,7 +47,7 @@ async function smpConfig(): Promise<{ path: string; dir: string; webPort: number
 
 /** A session on realm1 over RawSocket (cbor, the only serializer the transports offer) on a worker's Unix socket. */
 async function onSocket(dir: string, edge: number): Promise<Session> {
-  const { factory } = linkDialer({ kind: 'rawsocket', endpoint: { kind: 'unix', path: join(dir, `edge${edge}.sock`), timeoutMs: 10_000 }, serializer: 'cbor' }, rlinkLimitDefaults.maxMessageSize, `edge${edge}.sock`);
+  const { factory } = linkDialer({ kind: 'rawsocket', endpoint: { kind: 'unix', path: join(dir, `edge${edge}.sock`), timeoutMs: 10_000 }, serializer: 'cbor' }, rlinkLimitDefaults, `edge${edge}.sock`);
   const session = await connect({ url: 'ws://localhost/', transport: factory, serializers: ['cbor'], realm: 'realm1', reconnect: false });
   sessions.push(session);
   return session;

@@ -15,7 +15,14 @@ import type { LinkEndpoint, LinkTransport } from '../../config/model.js';
 import { encodeFrame, FrameParser, FrameType } from '../../transport/rawsocket/framing.js';
 import { exponentFor, HANDSHAKE_LENGTH, MAGIC, parseRouterReply, SerializerId } from '../../transport/rawsocket/handshake.js';
 import { tlsUniqueChannelId } from '../../transport/client-certificate.js';
+import { corkForThisTurn } from '../../transport/write-coalescing.js';
 import { tlsConnectOptions } from '../tls-connect.js';
+
+/** What the link's last connection holds for the other router and has not sent yet, and how to end that connection at once. */
+interface SendQueue {
+  bytes(): number;
+  drop(): void;
+}
 
 /**
  * Opens the link's connections to its endpoint, one at a time, and remembers the last: its TLS
@@ -47,6 +54,14 @@ class EndpointSockets {
     return (this.#last = this.#tls ? tlsConnect({ ...address, ...this.#tls }) : connect(address));
   }
 
+  /** The socket of the last connection (one at a time). */
+  current(): Socket | undefined {
+    return this.#last;
+  }
+
+  /** The last connection's bytes not yet taken by the kernel (RawSocket writes straight to the socket). */
+  readonly queue: SendQueue = { bytes: () => this.#last?.writableLength ?? 0, drop: () => this.#last?.destroy() };
+
   /** The tls-unique channel ID of the last connection (hex); undefined without TLS. */
   channelId(): string | undefined {
     return this.#last && tlsUniqueChannelId(this.#last, 'client');
@@ -65,27 +80,31 @@ export function describeEndpoint(endpoint: LinkEndpoint): string {
 /** Code and reason a link's connection ends with when the other router sent a message over the link's bound. */
 const tooLarge = (maxMessageSize: number) => ({ code: 1009, reason: `the other router sent a message larger than ${maxMessageSize} bytes (limits.max_message_size)` });
 
-function websocketTo(sockets: EndpointSockets, maxMessageSize: number): TransportFactory {
+function websocketTo(sockets: EndpointSockets, maxMessageSize: number): { factory: TransportFactory; queue: SendQueue } {
   const { timeoutMs } = sockets.endpoint;
   // Whether the connection last opened got a message over the bound (a link has one connection at a time).
   let oversize = false;
+  let latest: WebSocket | undefined;
   // `ws` with its connection made to the endpoint: the URL is only the request's Host and path.
   class EndpointWebSocket extends WebSocket {
     constructor(url: string, protocols: string[]) {
       super(url, protocols, { createConnection: () => sockets.open(), handshakeTimeout: timeoutMs, maxPayload: maxMessageSize });
       oversize = false;
+      latest = this;
       // ws closes such a connection (1009 to the other router) but tells only its error why, and closes here with 1006.
       this.on('error', (error: Error & { code?: string }) => (oversize ||= error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH'));
     }
   }
   const open = webSocketTransport(EndpointWebSocket as unknown as WebSocketConstructor, timeoutMs);
-  return (url, protocols, handlers) => open(url, protocols, {
+  const factory: TransportFactory = (url, protocols, handlers) => open(url, protocols, {
     ...handlers,
     close: (code, reason) => {
       const end = oversize ? tooLarge(maxMessageSize) : { code, reason };
       handlers.close(end.code, end.reason);
     },
   });
+  // `ws` counts what waits in its own queue (while it compresses) besides the socket's.
+  return { factory, queue: { bytes: () => latest?.bufferedAmount ?? 0, drop: () => latest?.terminate() } };
 }
 
 /** Subprotocol names the client offers, by RawSocket serializer id. */
@@ -149,6 +168,65 @@ function rawsocketTo(sockets: EndpointSockets, serializer: keyof typeof Serializ
     });
 }
 
+/** Code and reason a link's connection ends with when the other router does not read what the link sends it. */
+const notReading = (maxBufferedBytes: number) => ({
+  code: 1008,
+  reason: `the other router does not read what the link sends: more than ${maxBufferedBytes} bytes waiting to be sent to it (limits.max_buffered_bytes)`,
+});
+
+/**
+ * `factory` with what a connection sends in one event-loop turn leaving in one write (as the
+ * router's own connections do, transport/write-coalescing.ts): the link answers the other router's
+ * calls, and publishes there, in bursts, each message a system call of its own otherwise.
+ */
+function coalescedSends(factory: TransportFactory, sockets: EndpointSockets): TransportFactory {
+  return async (url, protocols, handlers) => {
+    const transport = await factory(url, protocols, handlers);
+    const socket = sockets.current();
+    return {
+      protocol: transport.protocol,
+      send: (frame) => {
+        if (socket) corkForThisTurn(socket);
+        transport.send(frame);
+      },
+      close: (code, reason) => transport.close(code, reason),
+    };
+  };
+}
+
+/**
+ * `factory` with its connections bounded in what they hold for the other router (as the router's
+ * own connections are for a slow consumer): a send that leaves more than `maxBufferedBytes`
+ * waiting ends the connection at once, and the link connects again after its backoff. Results,
+ * progressive results and errors the link answers the other router's calls with are not
+ * acknowledged: without this, a peer that sends invocations and reads nothing would make the
+ * link hold their answers without bound.
+ */
+function boundedSends(factory: TransportFactory, queue: SendQueue, maxBufferedBytes: number): TransportFactory {
+  if (maxBufferedBytes <= 0) return factory;
+  return async (url, protocols, handlers) => {
+    let overflowed = false;
+    const transport = await factory(url, protocols, {
+      ...handlers,
+      close: (code, reason) => {
+        const end = overflowed ? notReading(maxBufferedBytes) : { code, reason };
+        handlers.close(end.code, end.reason);
+      },
+    });
+    return {
+      protocol: transport.protocol,
+      send: (frame) => {
+        if (overflowed) return;
+        transport.send(frame);
+        if (queue.bytes() <= maxBufferedBytes) return;
+        overflowed = true;
+        queue.drop();
+      },
+      close: (code, reason) => transport.close(code, reason),
+    };
+  };
+}
+
 export interface LinkDialer {
   /** The client transport of the link. */
   factory: TransportFactory;
@@ -160,13 +238,24 @@ export interface LinkDialer {
   certificateRefusal(): string | undefined;
 }
 
+/** What a link's connection is bounded by (0 = no limit): see linkDialer. */
+export interface ConnectionBounds {
+  maxMessageSize: number;
+  maxBufferedBytes: number;
+}
+
 /**
  * How a link dials; reads the endpoint's TLS files now (a missing one throws). A message from the
- * other router over `maxMessageSize` bytes closes the connection (code 1009). `where` names the link in errors.
+ * other router over `maxMessageSize` bytes closes the connection (code 1009), and so does more than
+ * `maxBufferedBytes` waiting to be sent to it (1008). `where` names the link in errors.
  */
-export function linkDialer(transport: LinkTransport, maxMessageSize: number, where: string): LinkDialer {
+export function linkDialer(transport: LinkTransport, { maxMessageSize, maxBufferedBytes }: ConnectionBounds, where: string): LinkDialer {
   const sockets = new EndpointSockets(transport.endpoint, where);
   const connection = { channelId: () => sockets.channelId(), certificateRefusal: () => sockets.certificateRefusal() };
-  if (transport.kind === 'websocket') return { factory: websocketTo(sockets, maxMessageSize), url: transport.url, ...connection };
-  return { factory: rawsocketTo(sockets, transport.serializer, maxMessageSize), url: `${sockets.secure ? 'rss' : 'rs'}://${describeEndpoint(transport.endpoint)}`, ...connection };
+  if (transport.kind === 'websocket') {
+    const { factory, queue } = websocketTo(sockets, maxMessageSize);
+    return { factory: boundedSends(coalescedSends(factory, sockets), queue, maxBufferedBytes), url: transport.url, ...connection };
+  }
+  const factory = boundedSends(coalescedSends(rawsocketTo(sockets, transport.serializer, maxMessageSize), sockets), sockets.queue, maxBufferedBytes);
+  return { factory, url: `${sockets.secure ? 'rss' : 'rs'}://${describeEndpoint(transport.endpoint)}`, ...connection };
 }

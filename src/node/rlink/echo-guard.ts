@@ -75,6 +75,29 @@ export function echoGuard(secrets: readonly string[], meter: Pick<LinkMeter, 'se
     return changed ? buffer : bytes;
   };
 
+  /**
+   * Whether `value` quotes a secret anywhere `walk` would mask it (texts, dict keys, binary values).
+   * It allocates nothing, so the usual message, which quotes none, costs one scan and no copy.
+   */
+  const quotes = (value: unknown): boolean => {
+    if (typeof value === 'string') {
+      for (const secret of secrets) if (value.includes(secret)) return true;
+      return false;
+    }
+    if (value instanceof Uint8Array) {
+      const buffer = Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+      for (const secret of secretBytes) if (buffer.includes(secret)) return true;
+      return false;
+    }
+    if (Array.isArray(value)) {
+      for (const item of value) if (quotes(item)) return true;
+      return false;
+    }
+    if (typeof value !== 'object' || value === null) return false;
+    for (const key of Object.keys(value)) if (quotes(key) || quotes((value as Record<string, unknown>)[key])) return true;
+    return false;
+  };
+
   /** `value` masked: a new array or dict only where something inside it changed. */
   const walk = (value: unknown): unknown => {
     if (typeof value === 'string') return secrets.some((secret) => value.includes(secret)) ? withoutSecrets(value, secrets) : value;
@@ -94,6 +117,7 @@ export function echoGuard(secrets: readonly string[], meter: Pick<LinkMeter, 'se
 
   return {
     masked<T>(what: string, value: T): T {
+      if (!quotes(value)) return value;
       let result: T;
       try {
         result = walk(value) as T;

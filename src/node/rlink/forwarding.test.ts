@@ -67,17 +67,23 @@ class FakeSide implements LinkSide {
 
 const settle = () => new Promise((resolve) => setImmediate(resolve));
 
+/** The tests' default: no bound at all (0 = no limit). */
+const noLimits = { subscriptions: 0, registrations: 0, calls: 0, callBytes: 0, events: 0, eventBytes: 0 };
+
 /** `secrets`: the link's own (its ticket...); `homeName`: which router's subscriptions and registrations are mirrored. */
-function setup(limits = { subscriptions: 0, registrations: 0, calls: 0, events: 0 }, { secrets = [] as string[], homeName = 'local' as 'local' | 'remote' } = {}) {
+function setup(limits: Partial<typeof noLimits> = {}, { secrets = [] as string[], homeName = 'local' as 'local' | 'remote' } = {}) {
+  const { subscriptions, registrations, calls: maxCalls, callBytes, events: maxEvents, eventBytes } = { ...noLimits, ...limits };
   const metrics = new MetricsRegistry();
   const meter = rlinkMetrics(metrics).forLink('realm1', 'to_b');
   const home = new FakeSide(homeName);
   const away = new FakeSide(homeName === 'local' ? 'remote' : 'local');
   const context = { home, away, meter, log: silentLogger, guard: echoGuard(secrets, meter, silentLogger) };
-  const events = new Mirror(home, 'subscription', eventForwarding(context, ['other-link'], new InFlight(limits.events, meter.eventsInFlight, meter.eventsDropped)),
-    new MirrorBudget(limits.subscriptions, meter.mirrored.subscription, meter.mirrorsRefused.subscription), silentLogger);
-  const calls = new Mirror(home, 'registration', callForwarding(context, new InFlight(limits.calls, meter.callsInFlight, meter.callsRefused)),
-    new MirrorBudget(limits.registrations, meter.mirrored.registration, meter.mirrorsRefused.registration), silentLogger);
+  const eventSlots = new InFlight('events', { count: maxEvents, bytes: eventBytes }, { inFlight: meter.eventsInFlight, bytesInFlight: meter.eventBytesInFlight, refused: meter.eventsDropped });
+  const callSlots = new InFlight('calls', { count: maxCalls, bytes: callBytes }, { inFlight: meter.callsInFlight, bytesInFlight: meter.callBytesInFlight, refused: meter.callsRefused });
+  const events = new Mirror(home, 'subscription', eventForwarding(context, ['other-link'], eventSlots),
+    new MirrorBudget(subscriptions, meter.mirrored.subscription, meter.mirrorsRefused.subscription), silentLogger);
+  const calls = new Mirror(home, 'registration', callForwarding(context, callSlots),
+    new MirrorBudget(registrations, meter.mirrored.registration, meter.mirrorsRefused.registration), silentLogger);
   // The registry hands back the metric already registered under a name, whatever its kind.
   const value = (name: string, labels: Record<string, string> = {}) => metrics.counter(name, '').value({ realm: 'realm1', link: 'to_b', ...labels });
   return { home, away, events, calls, value };
@@ -116,7 +122,7 @@ describe('router link forwarding', () => {
   });
 
   it('publishes at most max_events_in_flight events home has not acknowledged: the rest are dropped, counted; room comes back with the acknowledgements', async () => {
-    const { home, away, events, value } = setup({ subscriptions: 0, registrations: 0, calls: 0, events: 2 });
+    const { home, away, events, value } = setup({ events: 2 });
     home.existing.subscription = [{ id: 1, uri: 'app.news', match: 'exact' }];
     await events.start();
     const acknowledgements: (() => void)[] = [];
@@ -132,6 +138,27 @@ describe('router link forwarding', () => {
     handler([5], {}, {});
     assert.deepEqual(home.published.map(({ args }) => args[0]), [1, 2, 5]);
     assert.equal(value('junction_rlink_events_forwarded_total', { direction: 'to_local' }), 2);
+  });
+
+  it('publishes at most max_event_bytes_in_flight of events home has not acknowledged: a large one past it is dropped, counted, a small one still fits; one alone goes whatever its size', async () => {
+    const { home, away, events, value } = setup({ eventBytes: 3000 });
+    home.existing.subscription = [{ id: 1, uri: 'app.news', match: 'exact' }];
+    await events.start();
+    const acknowledgements: (() => void)[] = [];
+    home.acknowledge = () => new Promise((resolve) => acknowledgements.push(resolve));
+    const { handler } = away.subscriptions.get('app.news')!;
+    const large = (n: number) => [n, 'x'.repeat(1000)];
+    for (const args of [large(1), large(2), large(3), [4]]) handler(args, {}, {});
+    assert.deepEqual(home.published.map(({ args }) => args[0]), [1, 2, 4]);
+    assert.equal(value('junction_rlink_events_dropped_total'), 1);
+    const held = value('junction_rlink_event_bytes_in_flight');
+    assert.ok(held > 2000 && held <= 3000, `${held} bytes held: two large events and a small one`);
+    for (const acknowledge of acknowledgements.splice(0)) acknowledge();
+    await settle();
+    assert.deepEqual([value('junction_rlink_events_in_flight'), value('junction_rlink_event_bytes_in_flight')], [0, 0]);
+    handler([5, 'x'.repeat(10_000)], {}, {});
+    assert.deepEqual(home.published.map(({ args }) => args[0]), [1, 2, 4, 5]);
+    assert.ok(value('junction_rlink_event_bytes_in_flight') > 3000);
   });
 
   it('the far side cannot name a topic or procedure the mirror does not cover: the link\'s session at home is trusted', async () => {
@@ -151,7 +178,7 @@ describe('router link forwarding', () => {
   });
 
   it('stops mirroring at its limit, counts what it refused, and mirrors again once there is room', async () => {
-    const { home, away, events, value } = setup({ subscriptions: 1, registrations: 0, calls: 0, events: 0 });
+    const { home, away, events, value } = setup({ subscriptions: 1 });
     await events.start();
     home.meta('wamp.subscription.on_create', [9, { id: 1, uri: 'app.a', match: 'exact' }]);
     home.meta('wamp.subscription.on_create', [9, { id: 2, uri: 'app.b', match: 'exact' }]);
@@ -197,7 +224,7 @@ describe('router link forwarding', () => {
   });
 
   it('refuses calls past max_calls_in_flight with junction.error.limit_exceeded, and takes them again once one ends', async () => {
-    const { home, away, calls, value } = setup({ subscriptions: 0, registrations: 0, calls: 1, events: 0 });
+    const { home, away, calls, value } = setup({ calls: 1 });
     home.existing.registration = [{ id: 1, uri: 'app.slow', match: 'exact' }];
     await calls.start();
     let finish!: () => void;
@@ -213,6 +240,28 @@ describe('router link forwarding', () => {
     assert.equal(value('junction_rlink_calls_in_flight'), 0);
     home.answer = async () => ({ args: ['again'], kwargs: {} });
     assert.deepEqual((await endpoint([], {}, {}, signal, undefined)).args, ['again']);
+  });
+
+  it('refuses calls past max_call_bytes_in_flight with junction.error.limit_exceeded naming it, takes a small one still, and one alone whatever its size', async () => {
+    const { home, away, calls, value } = setup({ callBytes: 1500 });
+    home.existing.registration = [{ id: 1, uri: 'app.slow', match: 'exact' }];
+    await calls.start();
+    const finishes: (() => void)[] = [];
+    home.answer = () => new Promise((resolve) => finishes.push(() => resolve({ args: ['done'], kwargs: {} })));
+    const { endpoint } = away.registrations.get('app.slow')!;
+    const signal = new AbortController().signal;
+    const first = endpoint(['y'.repeat(1000)], {}, {}, signal, undefined);
+    await assert.rejects(endpoint(['y'.repeat(1000)], {}, {}, signal, undefined),
+      (error: LinkCallError) => error.uri === ErrorUri.limitExceeded && /limits\.max_call_bytes_in_flight/.test(String(error.args[0])));
+    const small = endpoint([1], {}, {}, signal, undefined);
+    assert.equal(value('junction_rlink_calls_refused_total'), 1);
+    assert.equal(value('junction_rlink_calls_in_flight'), 2);
+    assert.ok(value('junction_rlink_call_bytes_in_flight') > 1000);
+    for (const finish of finishes.splice(0)) finish();
+    await Promise.all([first, small]);
+    assert.deepEqual([value('junction_rlink_calls_in_flight'), value('junction_rlink_call_bytes_in_flight')], [0, 0]);
+    home.answer = async () => ({ args: ['alone'], kwargs: {} });
+    assert.deepEqual((await endpoint(['y'.repeat(10_000)], {}, {}, signal, undefined)).args, ['alone']);
   });
 
   it('leaves a procedure the other side already has to its own callee, and unregisters a mirror whose registration is gone', async () => {

@@ -9,6 +9,7 @@
 import { ErrorUri } from '../../protocol/errors.js';
 import type { Args, Dict } from '../../protocol/messages.js';
 import { matchPolicies, uriMatches, type MatchPolicy } from '../../protocol/uri.js';
+import { payloadBytes } from '../../router/limits/payload-bytes.js';
 import { WarningThrottle } from '../../router/limits/warning-throttle.js';
 import type { Logger } from '../../router/log.js';
 import { passedAsIs, type EchoGuard } from './echo-guard.js';
@@ -90,31 +91,67 @@ export function eventForwarding({ home, away, meter, log, guard }: ForwardingCon
       const topic = coveredUri(event.topic, uri, match);
       if (topic === undefined) return failed(event.topic, `the event names a topic the link's subscription "${uri}" (${match}) does not cover`);
       if (toHome.quotedIn(`event on "${topic}"`, topic)) return;
+      const bytes = slots.sizeOf(topic, args, kwargs);
       // Counted by the slots (junction_rlink_events_dropped_total).
-      if (!slots.take()) return warn(topic, `the link has ${slots.max} events in flight (limits.max_events_in_flight)`);
+      const refusal = slots.take(bytes);
+      if (refusal !== undefined) return warn(topic, refusal);
       const [shownArgs, shownKwargs, sender] = toHome.masked(`event on "${topic}"`, [args, kwargs, originalSender(event, 'publisher', away)] as const);
       const options = { forward_for: [sender], exclude_me: true, ...exclusions };
-      home.publish(topic, shownArgs, shownKwargs, options).then(() => forwarded.inc(), (error: unknown) => failed(topic, (error as Error).message)).finally(() => slots.give());
+      home.publish(topic, shownArgs, shownKwargs, options).then(() => forwarded.inc(), (error: unknown) => failed(topic, (error as Error).message)).finally(() => slots.give(bytes));
     });
   };
 }
 
-/** Calls, or events, a link forwards at once, both ways together (0 = no limit): shown in `inFlight`, refusals counted in `refused`. */
+/** What an InFlight bounds (0 = no limit): how many at once, and their bytes as payloadBytes estimates them. */
+export interface InFlightLimits {
+  count: number;
+  bytes: number;
+}
+
+/** Where an InFlight shows what it holds and counts what it refused. */
+export interface InFlightMeters {
+  inFlight: { set(value: number): void };
+  bytesInFlight: { set(value: number): void };
+  refused: { inc(): void };
+}
+
+/**
+ * Calls, or events, a link forwards at once, both ways together, bounded in number and in bytes:
+ * `kind` names them in refusals ("calls": limits.max_calls_in_flight, max_call_bytes_in_flight).
+ * One alone is always taken, whatever its size: a bound below the largest message would otherwise
+ * stop such messages for good (the transports bound each message).
+ */
 export class InFlight {
   #busy = 0;
-  constructor(readonly max: number, private readonly inFlight: { set(value: number): void }, private readonly refused: { inc(): void }) {}
+  #bytes = 0;
+  constructor(readonly kind: 'calls' | 'events', readonly limits: InFlightLimits, private readonly meters: InFlightMeters) {}
 
-  take(): boolean {
-    if (this.max > 0 && this.#busy >= this.max) {
-      this.refused.inc();
-      return false;
+  /** Takes room for one of `bytes`: undefined when taken, else why not (counted in `refused`). */
+  take(bytes: number): string | undefined {
+    const { count, bytes: maxBytes } = this.limits;
+    const refusal = count > 0 && this.#busy >= count
+      ? `the router link has ${count} ${this.kind} in flight (limits.max_${this.kind}_in_flight)`
+      : maxBytes > 0 && this.#busy > 0 && this.#bytes + bytes > maxBytes
+        ? `the router link has ${this.#bytes} bytes of ${this.kind} in flight and this one has ${bytes} (limits.max_${this.kind.slice(0, -1)}_bytes_in_flight: ${maxBytes})`
+        : undefined;
+    if (refusal !== undefined) {
+      this.meters.refused.inc();
+      return refusal;
     }
-    this.inFlight.set(++this.#busy);
-    return true;
+    this.meters.inFlight.set(++this.#busy);
+    this.meters.bytesInFlight.set((this.#bytes += bytes));
+    return undefined;
   }
 
-  give(): void {
-    this.inFlight.set(--this.#busy);
+  /** Gives back what take(`bytes`) took. */
+  give(bytes: number): void {
+    this.meters.inFlight.set(--this.#busy);
+    this.meters.bytesInFlight.set((this.#bytes -= bytes));
+  }
+
+  /** A message's bytes as this bound counts them: the walk stops past the byte limit (it could not fit with another anyway). */
+  sizeOf(uri: string, args: Args, kwargs: Dict): number {
+    return uri.length + payloadBytes([args, kwargs], this.limits.bytes > 0 ? this.limits.bytes : undefined);
   }
 }
 
@@ -140,7 +177,9 @@ export function callForwarding({ home, away, meter, guard }: ForwardingContext, 
       if (toHome.quotedIn(`call of "${procedure}"`, procedure)) {
         throw new LinkCallError(ErrorUri.notAuthorized, ['the invocation names a procedure that quotes the router link\'s own secret: not forwarded']);
       }
-      if (!slots.take()) throw new LinkCallError(ErrorUri.limitExceeded, [`the router link has ${slots.max} calls in flight (limits.max_calls_in_flight)`]);
+      const bytes = slots.sizeOf(procedure, args, kwargs);
+      const refusal = slots.take(bytes);
+      if (refusal !== undefined) throw new LinkCallError(ErrorUri.limitExceeded, [refusal]);
       try {
         const [shownArgs, shownKwargs, caller] = toHome.masked(`call of "${procedure}"`, [args, kwargs, originalSender(invocation, 'caller', away)] as const);
         forwarded.inc();
@@ -158,7 +197,7 @@ export function callForwarding({ home, away, meter, guard }: ForwardingContext, 
       } catch (error) {
         throw maskedError(toAway, `error of "${procedure}"`, error);
       } finally {
-        slots.give();
+        slots.give(bytes);
       }
     };
     try {

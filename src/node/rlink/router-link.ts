@@ -53,11 +53,14 @@ export class RouterLink {
   /** Reads the link's TLS files: a missing one throws (the node does not start). */
   constructor(private readonly config: RouterLinkConfig, private readonly deps: RouterLinkDeps) {
     const { meter } = deps;
-    this.#dialer = linkDialer(config.transport, config.limits.maxMessageSize, `realm "${config.localRealm}" rlink "${config.id}"`);
+    this.#dialer = linkDialer(config.transport, config.limits, `realm "${config.localRealm}" rlink "${config.id}"`);
     this.#subscriptions = new MirrorBudget(config.limits.maxSubscriptions, meter.mirrored.subscription, meter.mirrorsRefused.subscription);
     this.#registrations = new MirrorBudget(config.limits.maxRegistrations, meter.mirrored.registration, meter.mirrorsRefused.registration);
-    this.#calls = new InFlight(config.limits.maxCallsInFlight, meter.callsInFlight, meter.callsRefused);
-    this.#events = new InFlight(config.limits.maxEventsInFlight, meter.eventsInFlight, meter.eventsDropped);
+    const { limits } = config;
+    this.#calls = new InFlight('calls', { count: limits.maxCallsInFlight, bytes: limits.maxCallBytesInFlight },
+      { inFlight: meter.callsInFlight, bytesInFlight: meter.callBytesInFlight, refused: meter.callsRefused });
+    this.#events = new InFlight('events', { count: limits.maxEventsInFlight, bytes: limits.maxEventBytesInFlight },
+      { inFlight: meter.eventsInFlight, bytesInFlight: meter.eventBytesInFlight, refused: meter.eventsDropped });
   }
 
   start(): void {
