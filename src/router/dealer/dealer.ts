@@ -265,8 +265,7 @@ export class Dealer {
       return;
     }
     const maxCalls = this.limits.maxCallsInFlightPerSession;
-    const held = this.calls.callsOf(caller) + this.queues.callsOf(caller) + (this.remote?.callsOf(caller) ?? 0);
-    if (caller.limited && !underLimit(held, maxCalls)) {
+    if (caller.limited && !underLimit(this.callsWaitingOf(caller), maxCalls)) {
       return this.refuseCall(caller, message, options, ErrorUri.limitExceeded, this.limitRefusals.refuse(caller.log, 'max_calls_in_flight_per_session', maxCalls));
     }
     const registration = chosen ? this.table.get(chosen.uri, chosen.match) : this.table.best(message.procedure);
@@ -439,6 +438,11 @@ export class Dealer {
       const { deleted, released } = this.removeCallee(registration, session);
       return released?.then(() => this.announceRemoval(session, registration, deleted));
     })).then(() => {});
+  }
+
+  /** The calls this session made that wait for their answer: in flight, queued, or on another node. */
+  callsWaitingOf(caller: Session): number {
+    return this.calls.callsOf(caller) + this.queues.callsOf(caller) + (this.remote?.callsOf(caller) ?? 0);
   }
 
   /** Cleans up after a session that left: its registrations and every call it was part of. */
