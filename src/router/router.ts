@@ -383,9 +383,9 @@ export class Router implements SessionHost {
 
   /**
    * GOODBYE to each session `which` picks once no call it made waits for an answer (the work it
-   * began finishes first, as its callees still serve), at the latest after `graceMs`; then each
-   * has `graceMs` to answer it. One still there is disconnected, so that its leaving is logged
-   * before the stop ends.
+   * began finishes first, as its callees still serve), at the latest after `graceMs`, its calls
+   * still waiting then ended with wamp.error.canceled; then each has `graceMs` to answer it. One
+   * still there is disconnected, so that its leaving is logged before the stop ends.
    */
   private async closeSessions(graceMs: number, which: (session: Session) => boolean): Promise<void> {
     const closing = (): Session[] => [...this.sessions].filter(which);
@@ -395,7 +395,10 @@ export class Router implements SessionHost {
       for (const session of untold()) if (!this.hasCallsWaiting(session)) goodbye(session);
       return untold();
     });
-    for (const session of busyToTheEnd) goodbye(session);
+    for (const session of busyToTheEnd) {
+      this.realms.get(session.realmName)?.dealer.cancelCallsOf(session, `the router is shutting down: the call was not answered within the ${graceMs} ms grace period`);
+      goodbye(session);
+    }
     const still = await this.waitWhile(graceMs, closing);
     if (still.length > 0) this.log.warn({ sessions: still.length, graceMs }, 'sessions still there at the end of the shutdown grace period: disconnected');
     for (const session of still) session.disconnect('the shutdown grace period ended');
@@ -408,7 +411,7 @@ export class Router implements SessionHost {
       const found = pending();
       const remainingMs = deadline - this.clock.now();
       if (found.length === 0 || remainingMs <= 0) return found;
-      await new Promise<void>((resolve) => setTimeout(resolve, Math.min(closingPollMs, remainingMs)));
+      await new Promise<void>((resolve) => this.clock.setTimeout(resolve, Math.min(closingPollMs, remainingMs)));
     }
   }
 

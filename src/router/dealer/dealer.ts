@@ -445,6 +445,22 @@ export class Dealer {
     return this.calls.callsOf(caller) + this.queues.callsOf(caller) + (this.remote?.callsOf(caller) ?? 0);
   }
 
+  /**
+   * The router stops and `caller` gets its GOODBYE with calls still unanswered: each ends now
+   * with wamp.error.canceled (its callee interrupted, if it can be), so that none hangs. Calls
+   * in flight on another node of a cluster end when the caller leaves, as at any leaving.
+   */
+  cancelCallsOf(caller: Session, reason: string): void {
+    for (const call of this.calls.callsFrom(caller)) {
+      if (canCancel(call.callee)) this.interrupt(call, 'killnowait');
+      this.endWithError(call, ErrorUri.canceled, reason);
+    }
+    for (const queued of this.queues.callsFrom(caller)) {
+      this.queues.remove(queued, 'canceled');
+      caller.sendError(MessageType.CALL, queued.message.request, ErrorUri.canceled, reason);
+    }
+  }
+
   /** Cleans up after a session that left: its registrations and every call it was part of. */
   leave(session: Session): void {
     this.queues.dropCallerCalls(session); // first: none of them may go to a callee as its registrations are removed
