@@ -3,7 +3,8 @@
  * (REST-backed, program-backed) answer its clients until they have left: a call in flight when
  * the stop begins is answered, and so is every call a joined client makes before its GOODBYE.
  * Every line the stop logs comes before "stopped". A pusher-js client that reaches the stopping
- * node is refused with 4100 and backs off, instead of reconnecting in a tight loop.
+ * node is refused with 4100 and backs off, instead of reconnecting in a tight loop; a Pusher
+ * connection joined before the stop is closed with 4200 (reconnect at once, perhaps elsewhere).
  *
  * The stop is held open by a guest that ignores SIGTERM (2 s, before the clients' GOODBYE) and a
  * forwarder whose app does not answer (up to 5 s, after it).
@@ -16,7 +17,9 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, describe, it } from 'node:test';
 import { RunningJunction } from '../support/cli.js';
+import { WebSocket } from 'ws';
 import { RawClient } from '../support/raw-client.js';
+import { closed } from '../support/ws-probes.js';
 import { pusherClient } from '../pusher/support.js';
 
 const folder = await mkdtemp(join(tmpdir(), 'junction-stop-grace-'));
@@ -103,6 +106,10 @@ describe('a stopping node serves its clients until they leave', () => {
     const pusherUrl = String((await junction.started((line) => line.msg === 'listening' && line.service === 'pusher')).url);
     const pusherPort = Number(new URL(pusherUrl).port);
 
+    // A Pusher connection joined before the stop: at its session's GOODBYE it is told to reconnect at once (4200).
+    const joinedPusher = new WebSocket(`${pusherUrl.replace('{key}', 'app-key')}?protocol=7`);
+    const joinedPusherClosed = closed(joinedPusher);
+    await new Promise((resolve) => joinedPusher.once('message', resolve));
     const caller = await joined(wsUrl);
     // Joined and silent: it never answers its GOODBYE, so the stop disconnects it at the end of the grace.
     const silent = await joined(wsUrl);
@@ -152,6 +159,7 @@ describe('a stopping node serves its clients until they leave', () => {
     assert.deepEqual(answers.map((answer) => (answer[3] as { code: number }[])[0]!.code), answers.map(() => 200));
     assert.equal(goodbye![2], 'wamp.close.system_shutdown');
 
+    assert.equal((await joinedPusherClosed).code, 4200);
     const attempts = await measured;
     // pusher-js's back-off is 1 s: at most one attempt a second (and one at once), with room for a late timer.
     assert.ok(attempts >= 1 && attempts <= 5, `pusher-js attempts against the stopping node in ${windowMs} ms: ${attempts}`);
