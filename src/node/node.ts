@@ -6,7 +6,7 @@ import { InternalSession } from '../router/internal-session.js';
 import type { Backplane } from '../router/backplane.js';
 import type { ClusterFeeds } from './cluster/leased-feed.js';
 import type { Logger } from '../router/log.js';
-import { Router } from '../router/router.js';
+import { defaultShutdownGraceMs, Router } from '../router/router.js';
 import type { RealmSettings } from '../router/realm.js';
 import { callQueuesInClusterRefusal } from '../router/dealer/call-queue.js';
 import { NodeAuth, UnsupportedConfigError } from './auth-wiring.js';
@@ -27,14 +27,14 @@ import { CookieJars } from './web/cookie-jars.js';
 import type { NodeContext } from './web/service-context.js';
 import { redisCookieStores } from './cluster/redis-cookie-store.js';
 import { GuestWorkers } from './workers/guest-workers.js';
-import { RouterPython } from './workers/router-python.js';
+import { RouterPython, runsRouterComponents } from './workers/router-python.js';
 
 export type { Listener, ServedUrl };
 
 export interface NodeOptions {
   log: Logger;
   metrics?: MetricsRegistry;
-  /** Grace period for sessions to answer GOODBYE at shutdown. */
+  /** How long the sessions have, at a stop, to finish their calls and answer the GOODBYE (twice: the clients', then the node's own). */
   shutdownGraceMs?: number;
   /** Folder for durable state (the forwarder's outbox). Default: ".junction" in the working directory. */
   dataDir?: string;
@@ -198,6 +198,7 @@ export async function startNode(config: JunctionConfig, options: NodeOptions): P
   };
 
   let stopping: Promise<void> | undefined;
+  const grace = options.shutdownGraceMs ?? defaultShutdownGraceMs;
   const stop = (): Promise<void> =>
     (stopping ??= (async () => {
       state = 'stopping';
@@ -207,12 +208,18 @@ export async function startNode(config: JunctionConfig, options: NodeOptions): P
       await reloading;
       const joined = router.joinedSessions();
       log.info({ client_sessions: joined.client, internal_sessions: joined.internal }, 'shutting down');
-      await guests.stop(); // first: a guest that is a client leaves while the router still answers
-      await routerPython.close();
+      // The order (docs/configuration.md, "Stopping"): what calls leaves before what it calls.
+      // Guests are clients: they leave while everything they use still answers.
+      await guests.stop((guest) => !runsRouterComponents(guest));
+      // Then the clients: each gets its GOODBYE once its calls are answered, as everything they
+      // call (components, router Python components, router links, dynamic authorizers) still serves.
+      await router.closeClientSessions(grace, (session) => routerPython.carries(session));
       await rlinks?.stop();
+      await guests.stop();
+      await routerPython.close();
       await stopComponents(components.values());
       await auth.close();
-      await router.shutdown(options.shutdownGraceMs);
+      await router.shutdown(grace);
       await Promise.all([...listeners.values()].map((listener) => listener.close()));
       await cookieJars.close();
       await historyStores.close();

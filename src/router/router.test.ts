@@ -348,6 +348,45 @@ describe('router - dealer', () => {
     assert.deepEqual(result.kwargs, { ok: true });
   });
 
+  it('at a stop, tells a client GOODBYE once its call in flight is answered, ends calls unanswered within the grace with wamp.error.canceled, spares the sessions it is told to, and disconnects those that do not answer', async () => {
+    const h = new RouterHarness();
+    const pass = async (ms: number): Promise<void> => {
+      for (let passed = 0; passed < ms; passed += 10) {
+        h.clock.advance(10);
+        await flush();
+      }
+    };
+    const callee = await registered(h); // stands for a router Python component: spared
+    const caller = await h.join();
+    const stuck = await h.join();
+    const silent = await h.join();
+    caller.peer.raw([T.CALL, 9, {}, 'com.add', [2, 3]]);
+    stuck.peer.raw([T.CALL, 7, {}, 'com.add', [0, 0]]);
+    const [answered, unanswered] = callee.peer.take().map((message) => message as { type: number; request: number });
+    let done = false;
+    const closing = h.router.closeClientSessions(300, (session) => session.peer === callee.peer).then(() => (done = true));
+    assert.equal(onlyMessage(silent.peer.take(), T.GOODBYE).reason, 'wamp.close.system_shutdown');
+    await pass(100);
+    assert.deepEqual([...caller.peer.take(), ...stuck.peer.take()], [], 'no GOODBYE while a call waits');
+    callee.peer.raw([T.YIELD, answered!.request, {}, [5]]);
+    assert.deepEqual(onlyMessage(caller.peer.take(), T.RESULT).args, [5]);
+    await pass(50);
+    assert.equal(onlyMessage(caller.peer.take(), T.GOODBYE).reason, 'wamp.close.system_shutdown');
+    caller.peer.raw([T.GOODBYE, {}, 'wamp.close.goodbye_and_out']);
+    assert.ok(caller.peer.closed);
+    await pass(200); // the grace to finish calls is over
+    const [error, goodbye] = stuck.peer.take() as { type: number; request?: number; error?: string; reason?: string }[];
+    assert.deepEqual([error?.type, error?.request, error?.error], [T.ERROR, 7, 'wamp.error.canceled']);
+    assert.deepEqual([goodbye?.type, goodbye?.reason], [T.GOODBYE, 'wamp.close.system_shutdown']);
+    assert.equal(onlyMessage(callee.peer.take(), T.INTERRUPT).request, unanswered!.request);
+    assert.ok(!done && !silent.peer.closed && !stuck.peer.closed, 'they have the grace to answer');
+    await pass(300);
+    await closing;
+    assert.ok(silent.peer.closed && stuck.peer.closed, 'disconnected at the end of the grace');
+    assert.deepEqual(callee.peer.take(), [], 'the spared session is told nothing');
+    assert.equal(h.router.sessionCount, 1, 'the spared session stays');
+  });
+
   it('refuses a second registration and a call to nothing', async () => {
     const h = new RouterHarness();
     await registered(h);

@@ -22,6 +22,10 @@ import { Session, type GoodbyeFollower, type SessionHost, type SessionOrigin } f
 
 /** Where survivors of a death ask each other what they know of the dead node (DeadNodeTestaments). */
 const deadNodeChannel = 'dead-node';
+/** How long sessions have to finish their calls and answer the GOODBYE at shutdown, unless the node says otherwise. */
+export const defaultShutdownGraceMs = 2_000;
+/** How often a stop looks again whether the sessions it closes have finished their calls or left. */
+const closingPollMs = 20;
 /** A question between nodes, answered at once by a live one. */
 const deadNodeAskTimeoutMs = 2_000;
 
@@ -67,7 +71,6 @@ export class Router implements SessionHost {
   private refusingClients = false;
   /** Whether this node has copied the retained events and event history of another (once, after it started). */
   private stateCopied = false;
-  private readonly idle: (() => void)[] = [];
   private readonly services: Promise<void>;
   private readonly stopExpiringRetained: () => void;
 
@@ -314,7 +317,6 @@ export class Router implements SessionHost {
 
   sessionClosed(session: Session): void {
     this.sessions.delete(session);
-    if (this.sessions.size === 0) for (const resolve of this.idle.splice(0)) resolve();
   }
 
   private createRealm(settings: RealmSettings): Realm {
@@ -366,22 +368,62 @@ export class Router implements SessionHost {
   }
 
   /**
-   * Says GOODBYE (wamp.close.system_shutdown) to every session and resolves when all have closed
-   * or the grace period is over; the caller then closes the transports.
+   * The client half of a stop, after refuseClientSessions: GOODBYE (wamp.close.system_shutdown) to
+   * every client session but the `spared` ones (the node's own parts that connect as clients), as
+   * shutdown() does; the node's components keep serving them meanwhile. Resolves once they have left.
    */
-  async shutdown(graceMs = 2_000): Promise<void> {
+  closeClientSessions(graceMs: number, spared: (session: Session) => boolean): Promise<void> {
+    return this.closeSessions(graceMs, (session) => session.origin === 'client' && !spared(session));
+  }
+
+  /**
+   * Says GOODBYE (wamp.close.system_shutdown) to every session still there and resolves once all
+   * have left; the caller then closes the transports.
+   */
+  async shutdown(graceMs = defaultShutdownGraceMs): Promise<void> {
     this.closing = true;
     this.deadTestaments?.close();
     this.stopExpiringRetained();
-    for (const session of [...this.sessions]) session.goodbye(ErrorUri.systemShutdown, 'the router is shutting down');
-    if (this.sessions.size === 0) return;
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, graceMs);
-      timer.unref?.();
-      this.idle.push(() => {
-        clearTimeout(timer);
-        resolve();
-      });
-    });
+    await this.closeSessions(graceMs, () => true);
   }
+
+  /**
+   * GOODBYE to each session `which` picks once no call it made waits for an answer (the work it
+   * began finishes first, as its callees still serve), at the latest after `graceMs`, its calls
+   * still waiting then ended with wamp.error.canceled; then each has `graceMs` to answer it. One
+   * still there is disconnected, so that its leaving is logged before the stop ends.
+   */
+  private async closeSessions(graceMs: number, which: (session: Session) => boolean): Promise<void> {
+    const closing = (): Session[] => [...this.sessions].filter(which);
+    const untold = (): Session[] => closing().filter((session) => session.state !== 'shutting_down');
+    const goodbye = (session: Session): void => session.goodbye(ErrorUri.systemShutdown, 'the router is shutting down');
+    const busyToTheEnd = await this.waitWhile(graceMs, () => {
+      for (const session of untold()) if (!this.hasCallsWaiting(session)) goodbye(session);
+      return untold();
+    });
+    for (const session of busyToTheEnd) {
+      this.realms.get(session.realmName)?.dealer.cancelCallsOf(session, `the router is shutting down: the call was not answered within the ${graceMs} ms grace period`);
+      goodbye(session);
+    }
+    const still = await this.waitWhile(graceMs, closing);
+    if (still.length > 0) this.log.warn({ sessions: still.length, graceMs }, 'sessions still there at the end of the shutdown grace period: disconnected');
+    for (const session of still) session.disconnect('the shutdown grace period ended');
+  }
+
+  /** Looks every closingPollMs, for at most `ms`, until `pending` finds no session; returns those it last found. */
+  private async waitWhile(ms: number, pending: () => Session[]): Promise<Session[]> {
+    const deadline = this.clock.now() + ms;
+    for (;;) {
+      const found = pending();
+      const remainingMs = deadline - this.clock.now();
+      if (found.length === 0 || remainingMs <= 0) return found;
+      await new Promise<void>((resolve) => this.clock.setTimeout(resolve, Math.min(closingPollMs, remainingMs)));
+    }
+  }
+
+  /** Whether a call this session made waits for its answer (in flight, queued, or on another node). */
+  private hasCallsWaiting(session: Session): boolean {
+    return session.state === 'established' && (this.realms.get(session.realmName)?.dealer.callsWaitingOf(session) ?? 0) > 0;
+  }
+
 }

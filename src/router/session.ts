@@ -359,9 +359,14 @@ export class Session implements DoorSessionLink {
     setTimeout(() => {
       if (this.state === 'closed') return;
       this.log.warn({ session: this.id, waitedMs: answerWithinMs }, 'GOODBYE not answered in time; disconnecting');
-      this.close('GOODBYE not answered');
-      this.peer.close();
+      this.disconnect('GOODBYE not answered');
     }, answerWithinMs).unref?.();
+  }
+
+  /** Ends the session at once (it leaves its realm now) and closes its connection. */
+  disconnect(why: string): void {
+    this.close(why);
+    this.peer.close();
   }
 
   // ---- processing ----

@@ -224,10 +224,15 @@ describe("a router worker's Python components, run by junction start --cbdir", {
     assert.ok(!existsSync(dirname(socketPath)));
   });
 
-  it('answers every call of a component\'s procedure: a Deny as the ERROR it means, a result no serializer writes with wamp.error.invalid_payload', async () => {
+  it('answers every call of a component\'s procedure: a Deny as the ERROR it means, a result no serializer writes with wamp.error.invalid_payload; and a joined client\'s calls while the node stops', async () => {
     const port = await freePort();
     const unwritable = { type: 'class', classname: 'unwritable.Unwritable', realm: 'realm1', role: 'backend' };
-    const { home, cbdir } = cbdirWith({ version: 2, workers: [routerWorker(port, [authenticatorComponent, unwritable])] }, modules);
+    // Ignores SIGTERM: the stop waits 2 s for it before the clients get their GOODBYE.
+    const stubborn = {
+      type: 'guest', id: 'stubborn', executable: process.execPath,
+      arguments: ['-e', 'const junction = process.ppid; process.on("SIGTERM", () => {}); setInterval(() => { if (process.ppid !== junction) process.exit(0); }, 250);'],
+    };
+    const { home, cbdir } = cbdirWith({ version: 2, workers: [routerWorker(port, [authenticatorComponent, unwritable]), stubborn] }, modules);
     const junction = RunningJunction.start(['--cbdir', cbdir], home);
     running.push(junction);
     await junction.waitForLine(fromComponents((line) => line.msg.endsWith('unwritable ready')), pythonStartMs);
@@ -243,10 +248,12 @@ describe("a router worker's Python components, run by junction start --cbdir", {
     assert.equal(uri, 'wamp.error.invalid_payload');
     assert.match(String((args as unknown[])[0]), /could not be serialized/);
     assert.equal(await client.session.call('com.example.plain'), 'plain', 'the component still serves');
-    await client.close();
-    clients.pop();
+    // The router's Python components stop after the clients have left: until its GOODBYE, a client's calls are answered.
     junction.child.kill('SIGTERM');
+    await junction.waitForLine((line) => line.msg === 'shutting down');
+    assert.equal(await client.session.call('com.example.plain', [], {}, options), 'plain', 'the component serves while the node stops');
     assert.equal(await junction.waitForExit(), 0);
+    clients.pop();
   });
 
   it('with --workers 2, each worker runs its own process of them, and clients of either worker sign in', async () => {

@@ -1,8 +1,9 @@
 /**
  * A stopping node refuses new sessions on every door from the moment it begins to stop, while
  * the sessions already joined keep working until the router's GOODBYE. The stop is held open by a
- * guest that ignores SIGTERM (2 s) and a forwarder whose app has not answered (it waits for its
- * request in flight, up to 5 s): the forwarder's accepted message is delivered after the restart.
+ * guest that ignores SIGTERM (2 s, before the clients' GOODBYE) and a forwarder whose app has not
+ * answered (it waits for its request in flight, up to 5 s, after the clients have left): the
+ * forwarder's accepted message is delivered after the restart.
  */
 import assert from 'node:assert/strict';
 import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -262,13 +263,15 @@ describe('a node that begins to stop refuses new sessions on every door at once'
 
     junction.child.kill('SIGTERM');
     await junction.waitForLine((line) => line.msg === 'shutting down');
-    const answers = await doorAnswers(urls);
-    // The joined sessions still work: a publication from long-poll (a new HTTP connection) reaches
-    // the subscriber, and a call is answered by the callee.
+    // The joined sessions still work while the guest stops (2 s), before their GOODBYE: a
+    // publication from long-poll (a new HTTP connection) reaches the subscriber, and a call is
+    // answered by the callee.
     assert.equal(await longPoll.send([16, 4, {}, 'chat', ['from long-poll']]), 204);
     await watcher.next((message) => message[0] === 36 && JSON.stringify(message[4]) === '["from long-poll"]');
     watcher.send([48, 5, {}, 'echo', ['still here']]);
     const result = await watcher.next((message) => message[0] === 50 || (message[0] === 8 && message[1] === 48));
+    // New clients are refused until the ports close (the forwarder holds the stop open up to 5 s more).
+    const answers = await doorAnswers(urls);
     const during = await get(`${urls.web}/metrics`);
     const stillStopping = junction.lines.every((line) => line.msg !== 'forwarder stopped');
 
@@ -276,7 +279,7 @@ describe('a node that begins to stop refuses new sessions on every door at once'
       wampV2: 'wamp.close.system_shutdown',
       raw: 'wamp.close.system_shutdown',
       v1: 1001,
-      pusherWs: { code: 4200, messages: ['{"event":"pusher:error","data":{"code":4200,"message":"the server is restarting"}}'] },
+      pusherWs: { code: 4100, messages: ['{"event":"pusher:error","data":{"code":4100,"message":"the server is shutting down: try again shortly"}}'] },
       mqttTcp: '136 the router is shutting down',
       mqttWs: '136 the router is shutting down',
       sse: '503 {"error":"unavailable","message":"the session could not join: wamp.close.system_shutdown: the router is shutting down"}',

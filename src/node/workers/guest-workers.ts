@@ -102,11 +102,11 @@ export class GuestWorkers {
     shutdown.stopNode();
   }
 
-  /** Stops every guest (SIGTERM, SIGKILL after the grace). */
-  async stop(): Promise<void> {
-    const all = [...this.guests.values()];
-    this.guests.clear();
-    await Promise.all(all.map((guest) => guest.close()));
+  /** Stops the guests `which` picks, every one by default (SIGTERM, SIGKILL after the grace). */
+  async stop(which: (guest: GuestConfig) => boolean = () => true): Promise<void> {
+    const stopping = [...this.guests].filter(([, guest]) => which(guest.config));
+    for (const [id] of stopping) this.guests.delete(id);
+    await Promise.all(stopping.map(([, guest]) => guest.close()));
   }
 }
 

@@ -21,6 +21,7 @@ import { rawSocketDefaults } from '../../config/schema-rawsocket.js';
 import { RawSocketService } from '../../transport/rawsocket/rawsocket-service.js';
 import { makeSocketFolder } from '../socket-folder.js';
 import type { NodeContext } from '../web/service-context.js';
+import type { Peer } from '../../router/peer.js';
 
 /** The largest message RawSocket can announce: Crossbar hands an in-router component's messages over without a size limit. */
 const entryMaxMessageSize = 16 * 1024 * 1024;
@@ -37,11 +38,18 @@ interface OpenEntry {
   service: RawSocketService;
 }
 
+/** Whether a guest is a router worker's Python process (guests() made it), not a guest or container worker of the file. */
+export function runsRouterComponents(guest: GuestConfig): boolean {
+  return guest.python?.router === true;
+}
+
 export class RouterPython {
   private entry: Promise<OpenEntry> | undefined;
   /** By component (its worker and its block): the same component keeps its sign-in, so an unchanged process is not restarted. */
   private signIns = new Map<string, SignIn>();
   private readonly byAuthid = new Map<string, SignIn>();
+  /** The connections through the private entry: the components' sessions are on these. */
+  private readonly peers = new WeakSet<Peer>();
 
   constructor(private readonly context: Pick<NodeContext, 'router' | 'auth' | 'log' | 'metrics' | 'config'>) {}
 
@@ -79,6 +87,11 @@ export class RouterPython {
   }
 
   /** Closes the entry (its components' sessions end) and removes its folder; call once their processes are stopped. */
+  /** Whether a session is a router Python component's: the node stops those after its clients have left. */
+  carries(session: { readonly peer: Peer }): boolean {
+    return this.peers.has(session.peer);
+  }
+
   async close(): Promise<void> {
     const entry = await this.entry?.catch(() => undefined);
     this.entry = undefined;
@@ -95,7 +108,10 @@ export class RouterPython {
     const { router, auth, log, metrics, config } = this.context;
     const gate = auth.privateGate(privateTicket((authid) => this.byAuthid.get(authid)), 'router components');
     const service = new RawSocketService(
-      (peer, helloTimeoutMs) => router.attach(peer, gate, { helloTimeoutMs, sessionSeries: true, exemptFromLimits: true }),
+      (peer, helloTimeoutMs) => {
+        this.peers.add(peer);
+        return router.attach(peer, gate, { helloTimeoutMs, sessionSeries: true, exemptFromLimits: true });
+      },
       {
         ...rawSocketDefaults, maxMessageSize: entryMaxMessageSize, maxPerAddress: 0,
         codecs: allCodecs, maxNestingDepth: config.maxNestingDepth,

@@ -136,9 +136,14 @@ export class CallQueues {
     return this.byCaller.get(caller)?.size ?? 0;
   }
 
+  /** The calls of this session that wait in a queue (a copy: removing one while walking them is safe). */
+  callsFrom(caller: Session): QueuedCall[] {
+    return [...(this.byCaller.get(caller)?.values() ?? [])];
+  }
+
   /** Removes every queued call of a caller that left (nobody is there to answer). */
   dropCallerCalls(caller: Session): void {
-    for (const call of [...(this.byCaller.get(caller)?.values() ?? [])]) this.remove(call, 'caller_left');
+    for (const call of this.callsFrom(caller)) this.remove(call, 'caller_left');
   }
 
   /** Removes and returns every call waiting for a registration that is gone. */

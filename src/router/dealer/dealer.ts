@@ -265,8 +265,7 @@ export class Dealer {
       return;
     }
     const maxCalls = this.limits.maxCallsInFlightPerSession;
-    const held = this.calls.callsOf(caller) + this.queues.callsOf(caller) + (this.remote?.callsOf(caller) ?? 0);
-    if (caller.limited && !underLimit(held, maxCalls)) {
+    if (caller.limited && !underLimit(this.callsWaitingOf(caller), maxCalls)) {
       return this.refuseCall(caller, message, options, ErrorUri.limitExceeded, this.limitRefusals.refuse(caller.log, 'max_calls_in_flight_per_session', maxCalls));
     }
     const registration = chosen ? this.table.get(chosen.uri, chosen.match) : this.table.best(message.procedure);
@@ -439,6 +438,27 @@ export class Dealer {
       const { deleted, released } = this.removeCallee(registration, session);
       return released?.then(() => this.announceRemoval(session, registration, deleted));
     })).then(() => {});
+  }
+
+  /** The calls this session made that wait for their answer: in flight, queued, or on another node. */
+  callsWaitingOf(caller: Session): number {
+    return this.calls.callsOf(caller) + this.queues.callsOf(caller) + (this.remote?.callsOf(caller) ?? 0);
+  }
+
+  /**
+   * The router stops and `caller` gets its GOODBYE with calls still unanswered: each ends now
+   * with wamp.error.canceled (its callee interrupted, if it can be), so that none hangs. Calls
+   * in flight on another node of a cluster end when the caller leaves, as at any leaving.
+   */
+  cancelCallsOf(caller: Session, reason: string): void {
+    for (const call of this.calls.callsFrom(caller)) {
+      if (canCancel(call.callee)) this.interrupt(call, 'killnowait');
+      this.endWithError(call, ErrorUri.canceled, reason);
+    }
+    for (const queued of this.queues.callsFrom(caller)) {
+      this.queues.remove(queued, 'canceled');
+      caller.sendError(MessageType.CALL, queued.message.request, ErrorUri.canceled, reason);
+    }
   }
 
   /** Cleans up after a session that left: its registrations and every call it was part of. */

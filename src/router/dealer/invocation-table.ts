@@ -56,6 +56,11 @@ export class InvocationTable {
     if (call.callerStreaming) this.abandon(call.caller, call.callerRequest);
   }
 
+  /** The calls this session made that are in flight (a copy: ending one while walking them is safe). */
+  callsFrom(caller: Session): PendingCall[] {
+    return [...(this.byCaller.get(caller)?.values() ?? [])];
+  }
+
   /** How many calls this session made are in flight. */
   callsOf(caller: Session): number {
     return this.byCaller.get(caller)?.size ?? 0;

@@ -23,7 +23,13 @@ export const CloseCode = {
   noVersion: 4008,
   /** The transport's connection limit, the client address's share of it, or the realm refused the session. */
   overCapacity: 4100,
-  /** The node is stopping, or the router ended the connection's session (meta API kill): reconnect. */
+  /** A new connection while the node stops: pusher-js tries again after its back-off (1 s), not at once against a node on its way out. */
+  stopping: 4100,
+  /**
+   * The router ended the connection's session (meta API kill; the node's stop, or the connection
+   * still open when its ports close): pusher-js reconnects at once, perhaps to another node behind
+   * the load balancer (one that reaches this stopping node again gets `stopping`).
+   */
   reconnect: 4200,
   /** The client was silent past the activity timeout and did not answer our ping. */
   pongNotReceived: 4201,

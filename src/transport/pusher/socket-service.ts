@@ -16,8 +16,10 @@ import { PerKeyLogThrottle } from '../../router/limits/warning-throttle.js';
 /** Warnings about limits reached: at most one per (kind, address) this often; the metrics count every one. */
 const WARNING_INTERVAL_MS = 10_000;
 
-/** Why a connection is closed (4200) or refused because the node is stopping. */
+/** Why a connection still open when the ports close is closed (4200). */
 const SERVER_RESTARTING = 'the server is restarting';
+/** Why a new connection is refused (4100) while the node stops. */
+const SERVER_STOPPING = 'the server is shutting down: try again shortly';
 
 /** Frames held while the connection's session joins; a client that sends more is closed (1008). */
 const EARLY_FRAMES_LIMIT = 100;
@@ -74,7 +76,7 @@ export class PusherSocketService {
     this.server.handleUpgrade(request, socket, head, (ws) => void this.opened(ws, request, subpath));
   }
 
-  /** Closes every connection with 4200 (reconnect): the node is stopping. */
+  /** Closes every connection with 4200 (reconnect): the node's ports close. */
   closeAll(): void {
     this.stopping = true;
     for (const app of this.apps.values()) app.closeAll(CloseCode.reconnect, SERVER_RESTARTING);
@@ -91,7 +93,7 @@ export class PusherSocketService {
     if (version === null) return this.reject(ws, CloseCode.noVersion, 'no protocol version: add ?protocol=7');
     if (!/^\d+$/.test(version)) return this.reject(ws, CloseCode.invalidVersion, `"${version.slice(0, 20)}" is not a protocol version number`);
     if (Number(version) !== PROTOCOL_VERSION) return this.reject(ws, CloseCode.unsupportedVersion, `protocol ${Number(version)} is not supported; this server speaks protocol ${PROTOCOL_VERSION}`);
-    if (this.stopping) return this.reject(ws, CloseCode.reconnect, SERVER_RESTARTING);
+    if (this.stopping) return this.reject(ws, CloseCode.stopping, SERVER_STOPPING);
     const client = this.clientAddress(request);
     const slot = this.slots.acquire(client.address);
     if (typeof slot === 'string') {
@@ -121,7 +123,7 @@ export class PusherSocketService {
     } catch (error) {
       slot.release();
       // The router began shutting down after the checks above: the same refusal as theirs.
-      if (error instanceof InternalCallError && error.uri === ErrorUri.systemShutdown) return this.reject(ws, CloseCode.reconnect, SERVER_RESTARTING);
+      if (error instanceof InternalCallError && error.uri === ErrorUri.systemShutdown) return this.reject(ws, CloseCode.stopping, SERVER_STOPPING);
       log.warn({ err: (error as Error).message }, 'a Pusher connection could not join its realm');
       // 4100: pusher-js backs off before trying again, instead of hammering a realm that refuses.
       return this.reject(ws, CloseCode.overCapacity, `could not join realm "${app.settings.realm}": ${(error as Error).message}`);
