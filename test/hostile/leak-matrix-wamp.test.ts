@@ -4,8 +4,8 @@ import { loadDocument } from '../../src/config/test-support.js';
 import { startNode, type RunningNode } from '../../src/node/node.js';
 import { MessageType as T } from '../../src/protocol/codes.js';
 import { silentLogger } from '../../src/router/log.js';
-import { gaugeSeries, knownCaches, LeakWatch, repeat } from '../support/leak-census.js';
-import { hello, rawSocketPeer, webSocketPeer, type VanishingPeer } from '../support/leak-peers.js';
+import { gaugeSeries, knownCaches, leaves as leaveAll, LeakWatch } from '../support/leak-census.js';
+import { hello, LeakBackend, pause, rawSocketPeer, webSocketPeer, type VanishingPeer } from '../support/leak-peers.js';
 import { waitFor } from '../support/wait.js';
 
 /**
@@ -19,7 +19,6 @@ import { waitFor } from '../support/wait.js';
  */
 
 const REPEATS = 200;
-const WARM_UP = 12;
 /** Retained topics of RETAINED bytes each: more than a connection's buffers and the kernel's (4 MB on loopback) take at once. */
 const RETAINED_TOPICS = 400;
 const RETAINED = 'r'.repeat(32_000);
@@ -70,61 +69,22 @@ const document = {
 };
 
 let node: RunningNode;
-let backend: VanishingPeer;
+let backend: LeakBackend;
 const url = (path: string) => node.urls[0]!.replace(/\/ws$/, path);
 const watch = new LeakWatch(() => node.metrics.exposition(), () => [node.router], knownCaches);
 
-/** INVOCATIONs the backend got, by their key (a call's first argument, the authorizer's URI, the authenticator's authid). */
-const invocations = new Map<string, number>();
-/** INVOCATIONs the router interrupted: the backend answered them already. */
-const interrupted = new Set<number>();
-
-function invocationKey(message: unknown[]): string {
-  const args = (message[4] ?? []) as unknown[];
-  return String(typeof args[1] === 'string' ? args[1] : args[0]);
-}
-
-/** The request id of the INVOCATION keyed `key`, once it reached the backend. */
-async function invoked(key: string): Promise<number> {
-  await waitFor(() => invocations.has(key), `the INVOCATION for ${key}`, 10_000);
-  const id = invocations.get(key)!;
-  invocations.delete(key);
-  return id;
-}
-
-/** The backend answers an INVOCATION (unless the router interrupted it: it was answered then). */
-function answer(id: number, result: unknown[]): void {
-  if (interrupted.delete(id)) return;
-  backend.send([T.YIELD, id, {}, result]);
-}
-
-let request = 1000;
-const nextRequest = () => ++request;
+const nextRequest = () => backend.nextRequest();
+const invoked = (key: string) => backend.invoked(key);
+const answer = (id: number, result: unknown[]) => backend.answer(id, result);
 
 before(async () => {
   node = await startNode(loadDocument(document), { log: silentLogger, shutdownGraceMs: 200 });
-  backend = await webSocketPeer(url('/ws'), (message) => {
-    if (message[0] === T.INVOCATION) {
-      invocations.set(invocationKey(message), message[1] as number);
-      return true;
-    }
-    if (message[0] === T.INTERRUPT) {
-      interrupted.add(message[1] as number);
-      backend.send([T.ERROR, T.INVOCATION, message[1], {}, 'wamp.error.canceled']);
-      return true;
-    }
-    return false;
-  });
-  await hello(backend);
-  for (const [procedure, options] of [['test.authorize', {}], ['test.authenticate', {}], ['slow.proc', {}], ['cq.proc', { concurrency: 1 }]] as const) {
-    const id = nextRequest();
-    backend.send([T.REGISTER, id, options, procedure]);
-    await backend.next((m) => m[0] === T.REGISTERED && m[1] === id);
-  }
+  backend = await LeakBackend.open(url('/ws'));
+  for (const [procedure, options] of [['test.authorize', {}], ['test.authenticate', {}], ['slow.proc', {}], ['cq.proc', { concurrency: 1 }]] as const) await backend.register(procedure, options);
 });
 
 after(async () => {
-  backend?.vanish(0);
+  backend?.peer.vanish(0);
   await node?.stop();
 });
 
@@ -139,14 +99,7 @@ async function joined(door: Door, path = '/ws'): Promise<VanishingPeer> {
   return peer;
 }
 
-/** Repeats `step` (given its index, which also picks the way the client vanishes) and checks that everything came back. */
-async function leaves(what: string, step: (index: number) => Promise<void>, { parallel = 8, repeats = REPEATS } = {}): Promise<void> {
-  // A few rounds first: what a door makes once (its internal session, caches of code paths) is not a leak.
-  await repeat(WARM_UP, (index) => step(REPEATS + index), parallel);
-  const before = await watch.baseline();
-  await repeat(repeats, step, parallel);
-  await watch.assertBack(before, repeats, what);
-}
+const leaves = (what: string, step: (index: number) => Promise<void>, options: { parallel?: number; repeats?: number } = {}) => leaveAll(watch, what, step, { repeats: REPEATS, ...options });
 
 describe('leak matrix: WAMP v2 sessions that vanish half done', { timeout: 120_000 }, () => {
   for (const door of ['websocket', 'rawsocket'] as const) {
@@ -160,7 +113,7 @@ describe('leak matrix: WAMP v2 sessions that vanish half done', { timeout: 120_0
       caller.send([T.CALL, nextRequest(), {}, 'slow.proc', [key]]);
       const id = await invoked(key);
       caller.vanish(index % 3);
-      await new Promise((resolve) => setTimeout(resolve, 20));
+      await pause(20);
       answer(id, ['late']);
     }));
 
@@ -171,14 +124,14 @@ describe('leak matrix: WAMP v2 sessions that vanish half done', { timeout: 120_0
       callee.send([T.REGISTER, registering, {}, procedure]);
       await callee.next((m) => m[0] === T.REGISTERED && m[1] === registering);
       const call = nextRequest();
-      backend.send([T.CALL, call, { receive_progress: index % 2 === 0 }, procedure, []]);
+      backend.peer.send([T.CALL, call, { receive_progress: index % 2 === 0 }, procedure, []]);
       const invocation = await callee.next((m) => m[0] === T.INVOCATION);
       if (index % 2 === 0) {
         for (let progress = 0; progress < 3; progress++) callee.send([T.YIELD, invocation[1], { progress: true }, [progress]]);
-        await backend.next((m) => m[0] === T.RESULT && m[1] === call);
+        await backend.peer.next((m) => m[0] === T.RESULT && m[1] === call);
       }
       callee.vanish(index % 3);
-      await backend.next((m) => m[0] === T.ERROR && m[2] === call);
+      await backend.peer.next((m) => m[0] === T.ERROR && m[2] === call);
     }));
 
     it(`${door}: a call canceled (kill), the callee not yet answering the INTERRUPT`, () => leaves(`${door}: caller gone with a cancel pending`, async (index) => {
@@ -189,7 +142,7 @@ describe('leak matrix: WAMP v2 sessions that vanish half done', { timeout: 120_0
       const id = await invoked(key);
       caller.send([T.CANCEL, call, { mode: index % 2 === 0 ? 'kill' : 'killnowait' }]);
       caller.vanish(index % 3);
-      await new Promise((resolve) => setTimeout(resolve, 20));
+      await pause(20);
       answer(id, ['late']);
     }));
   }
@@ -199,7 +152,7 @@ describe('leak matrix: WAMP v2 sessions that vanish half done', { timeout: 120_0
     let blockerId: number;
     const queuedCalls = () => gaugeSeries(node.metrics.exposition()).get('junction_call_queue_calls{realm="realm1"}') ?? 0;
     before(async () => {
-      backend.send([T.CALL, nextRequest(), {}, 'cq.proc', [blocker]]);
+      backend.peer.send([T.CALL, nextRequest(), {}, 'cq.proc', [blocker]]);
       blockerId = await invoked(blocker);
     });
     after(() => answer(blockerId, ['done']));
@@ -230,7 +183,7 @@ describe('leak matrix: WAMP v2 sessions that vanish half done', { timeout: 120_0
     peer.send([T.HELLO, 'realm1', { roles: { caller: {} }, authmethods: ['wampcra'], authid }]);
     const id = await invoked(authid);
     peer.vanish(index % 3);
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await pause(20);
     answer(id, [{ secret: 'secret2', role: 'anonymous' }]);
   }));
 
@@ -241,17 +194,17 @@ describe('leak matrix: WAMP v2 sessions that vanish half done', { timeout: 120_0
     peer.send(action === 0 ? [T.SUBSCRIBE, nextRequest(), {}, uri] : action === 1 ? [T.REGISTER, nextRequest(), {}, uri] : [T.CALL, nextRequest(), {}, uri, []]);
     const id = await invoked(uri);
     peer.vanish((index >> 2) % 3);
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await pause(20);
     answer(id, [{ allow: true }]);
   }));
 
   describe('events waiting for a client that does not read', () => {
     before(async () => {
-      for (let topic = 0; topic < RETAINED_TOPICS; topic++) backend.send([T.PUBLISH, nextRequest(), { retain: true }, `ret.${topic}`, [RETAINED]]);
-      for (let event = 0; event < BACKLOG; event++) backend.send([T.PUBLISH, nextRequest(), {}, 'hist', [HISTORY]]);
+      for (let topic = 0; topic < RETAINED_TOPICS; topic++) backend.peer.send([T.PUBLISH, nextRequest(), { retain: true }, `ret.${topic}`, [RETAINED]]);
+      for (let event = 0; event < BACKLOG; event++) backend.peer.send([T.PUBLISH, nextRequest(), {}, 'hist', [HISTORY]]);
       const last = nextRequest();
-      backend.send([T.PUBLISH, last, { acknowledge: true }, 'hist', [HISTORY]]);
-      await backend.next((m) => m[0] === T.PUBLISHED && m[1] === last);
+      backend.peer.send([T.PUBLISH, last, { acknowledge: true }, 'hist', [HISTORY]]);
+      await backend.peer.next((m) => m[0] === T.PUBLISHED && m[1] === last);
     });
     const replays = () => gaugeSeries(node.metrics.exposition()).get('junction_retained_replays{realm="realm1"}') ?? 0;
 
@@ -273,7 +226,7 @@ describe('leak matrix: WAMP v2 sessions that vanish half done', { timeout: 120_0
         const subscribed = await peer.next((m) => m[0] === T.SUBSCRIBED && m[1] === subscribing);
         peer.pauseReading();
         peer.send([T.CALL, nextRequest(), {}, 'wamp.subscription.get_events', [subscribed[2], BACKLOG]]);
-        await new Promise((resolve) => setTimeout(resolve, 20));
+        await pause(20);
         peer.vanish(door === 'websocket' ? index % 2 : index % 3);
       }, { parallel: 4, repeats: 40 }));
     }

@@ -181,3 +181,16 @@ export async function repeat(repeats: number, step: (index: number) => Promise<v
   };
   await Promise.all(Array.from({ length: Math.min(parallel, repeats) }, lane));
 }
+
+/**
+ * Repeats a client's misstep `repeats` times (`step` is given its index, which also picks how the
+ * client goes), then checks with `watch` that everything came back. A few rounds come first: what
+ * a door makes once (its internal session, a cache of a code path) is not a leak; the baseline is
+ * taken once the gauges held still for `quietMs` (longer than anything the warm-up left expires in).
+ */
+export async function leaves(watch: LeakWatch, what: string, step: (index: number) => Promise<void>, { parallel = 8, repeats = 200, warmUp = 12, quietMs = 400 } = {}): Promise<void> {
+  await repeat(warmUp, (index) => step(repeats + index), parallel);
+  const before = await watch.baseline(quietMs);
+  await repeat(repeats, step, parallel);
+  await watch.assertBack(before, repeats, what);
+}

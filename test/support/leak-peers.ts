@@ -91,3 +91,71 @@ export async function rawSocketPeer(port: number): Promise<VanishingPeer> {
     vanish: (way) => (way === 0 ? client.socket.destroy() : way === 1 ? client.socket.resetAndDestroy() : client.socket.end()),
   };
 }
+
+/**
+ * The app behind the router in the leak matrix: a WebSocket session that registers procedures
+ * (authorizers, authenticators, slow callees), holds their INVOCATIONs until the test answers
+ * them, and answers an INTERRUPT at once.
+ */
+export class LeakBackend {
+  /** INVOCATIONs not yet taken by `invoked`, by their key (a call's first argument, an authorizer's URI, an authenticator's authid). */
+  private readonly invocations = new Map<string, number>();
+  /** INVOCATIONs the router interrupted: answered already. */
+  private readonly interrupted = new Set<number>();
+  private request = 1000;
+  readonly peer!: VanishingPeer;
+
+  static async open(url: string): Promise<LeakBackend> {
+    const backend = new LeakBackend();
+    const peer = await webSocketPeer(url, (message) => backend.handle(message));
+    (backend as { peer: VanishingPeer }).peer = peer;
+    const welcome = await hello(peer);
+    if (welcome[0] !== T.WELCOME) throw new Error(`the backend got no WELCOME: ${JSON.stringify(welcome)}`);
+    return backend;
+  }
+
+  nextRequest(): number {
+    return ++this.request;
+  }
+
+  async register(procedure: string, options: Record<string, unknown> = {}): Promise<void> {
+    const id = this.nextRequest();
+    this.peer.send([T.REGISTER, id, options, procedure]);
+    await this.peer.next((m) => m[0] === T.REGISTERED && m[1] === id);
+  }
+
+  /** The request id of the INVOCATION keyed `key`, once it came. */
+  async invoked(key: string, timeoutMs = 10_000): Promise<number> {
+    const deadline = Date.now() + timeoutMs;
+    while (!this.invocations.has(key)) {
+      if (Date.now() > deadline) throw new Error(`no INVOCATION for ${key} within ${timeoutMs} ms`);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    const id = this.invocations.get(key)!;
+    this.invocations.delete(key);
+    return id;
+  }
+
+  /** YIELDs `result` (unless the router interrupted the INVOCATION: it was answered then). */
+  answer(id: number, result: unknown[]): void {
+    if (this.interrupted.delete(id)) return;
+    this.peer.send([T.YIELD, id, {}, result]);
+  }
+
+  private handle(message: unknown[]): boolean {
+    if (message[0] === T.INVOCATION) {
+      const args = (message[4] ?? []) as unknown[];
+      this.invocations.set(String(typeof args[1] === 'string' ? args[1] : args[0]), message[1] as number);
+      return true;
+    }
+    if (message[0] === T.INTERRUPT) {
+      this.interrupted.add(message[1] as number);
+      this.peer.send([T.ERROR, T.INVOCATION, message[1], {}, 'wamp.error.canceled']);
+      return true;
+    }
+    return false;
+  }
+}
+
+/** Resolves after `ms` (for what the router does after a client left: no event says when it has). */
+export const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
