@@ -1,5 +1,6 @@
 import { connect, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
+import { WebSocket } from 'ws';
 import { loadDocument } from '../../src/config/test-support.js';
 import { startNode, type RunningNode } from '../../src/node/node.js';
 import { MessageType as T } from '../../src/protocol/codes.js';
@@ -14,12 +15,14 @@ import { waitFor } from '../support/wait.js';
  * and whose client never comes back (it must expire), with or without a call in flight; an SSE
  * stream cut while the router's writes wait on a client that stopped reading; HTTP bridge
  * requests cut mid-body, and calls whose HTTP client goes while the callee works (the call must
- * be cancelled or its result dropped, not held); a WAMP v1 client gone with a call in flight.
+ * be cancelled or its result dropped, not held); a WAMP v1 client gone with a call in flight;
+ * many client addresses (through a trusted proxy) each holding a connection of every kind, then
+ * gone (the per-address connection caps' tables).
  * Afterwards every gauge is back where it was, no table reachable from the router has grown, and
  * the heap is within a small margin.
  */
 
-const REPEATS = 150;
+const REPEATS = 100;
 const everything = { call: true, register: true, publish: true, subscribe: true };
 const anonymous = { anonymous: { type: 'static', role: 'anonymous' } };
 
@@ -46,11 +49,14 @@ let backend: LeakBackend;
 let port: number;
 const watch = new LeakWatch(() => node.metrics.exposition(), () => [node.router], knownCaches);
 /** Long-poll transports of the warm-up expire (session_timeout 1 s) before the baseline is taken. */
-const leaves = (what: string, step: (index: number) => Promise<void>, options: { parallel?: number; repeats?: number } = {}) =>
+const leaves = (what: string, step: (index: number) => Promise<void>, options: { parallel?: number; repeats?: number; heap?: boolean } = {}) =>
   leaveAll(watch, what, step, { repeats: REPEATS, quietMs: 2_500, ...options });
 
 before(async () => {
-  node = await startNode(loadDocument(document), { log: silentLogger, shutdownGraceMs: 200 });
+  const config = loadDocument(document);
+  // 127.0.0.1 is a trusted proxy: X-Forwarded-For names the client, so that one machine is many addresses.
+  config.listeners[0]!.trustedProxies = ['127.0.0.1'];
+  node = await startNode(config, { log: silentLogger, shutdownGraceMs: 200 });
   port = node.ports.get('web')!;
   backend = await LeakBackend.open(node.urls[0]!);
   await backend.register('slow.proc');
@@ -75,8 +81,8 @@ async function request(method: string, path: string, body = '', { sent = body.le
 }
 
 /** The JSON body of a complete answer (Content-Length framed; none: {}). */
-async function answered(path: string, body: string): Promise<Record<string, unknown>> {
-  const { socket, answer } = await request('POST', path, body);
+async function answered(path: string, body: string, headers: Record<string, string> = {}): Promise<Record<string, unknown>> {
+  const { socket, answer } = await request('POST', path, body, { headers });
   await waitFor(() => /\r\n\r\n/.test(answer()) && answer().split('\r\n\r\n')[1]!.length >= Number(/content-length: (\d+)/i.exec(answer())?.[1] ?? 0), `an answer to ${path}`, 10_000);
   socket.destroy();
   const text = answer().split('\r\n\r\n')[1]!;
@@ -102,7 +108,7 @@ describe('leak matrix: HTTP doors and WAMP v1, clients gone half done', { timeou
       pause(1_500).then(() => backend.answer(id, ['late']), () => undefined);
     }
     vanish((await request('POST', `${base}/receive`)).socket, index % 2);
-  }, { parallel: 8, repeats: 90 }));
+  }, { parallel: 8, repeats: 60, heap: true }));
 
   it('SSE: a stream cut while the router waits on a client that stopped reading', () => leaves('SSE stream cut mid-write', async (index) => {
     const topic = `sse.t${index}`;
@@ -115,7 +121,7 @@ describe('leak matrix: HTTP doors and WAMP v1, clients gone half done', { timeou
     backend.peer.send([T.PUBLISH, last, { acknowledge: true }, topic, [payload]]);
     await backend.peer.next((m) => m[0] === T.PUBLISHED && m[1] === last);
     vanish(stream.socket, index % 2);
-  }, { parallel: 2, repeats: 30 }));
+  }, { parallel: 2, repeats: 24, heap: true }));
 
   it('HTTP bridge: publisher and caller requests cut mid-body', () => leaves('HTTP bridge request cut mid-body', async (index) => {
     const body = JSON.stringify(index % 2 === 0 ? { topic: 'bridge.t', args: ['x'.repeat(1_000)] } : { procedure: 'slow.proc', args: ['x'.repeat(1_000)] });
@@ -144,6 +150,19 @@ describe('leak matrix: HTTP doors and WAMP v1, clients gone half done', { timeou
     await pause(20);
     backend.answer(id, ['late']);
   }));
+
+  it('per-address tables (connection caps of WebSocket, long-poll and SSE): each of many addresses comes and goes', () => leaves('an address gone', async (index) => {
+    const from = { 'x-forwarded-for': `10.${index >> 8}.${index & 255}.1` };
+    const ws = new WebSocket(node.urls[0]!, ['wamp.2.json'], { headers: from });
+    ws.on('error', () => undefined);
+    await new Promise((resolve) => ws.once('open', resolve));
+    const { transport } = await answered('/lp/open', JSON.stringify({ protocols: ['wamp.2.json'] }), from);
+    const stream = await request('GET', '/sse?topic=addresses', '', { headers: { accept: 'text/event-stream', ...from } });
+    await waitFor(() => stream.answer().includes('retry:'), 'the stream to start', 10_000);
+    if (typeof transport !== 'string') throw new Error('no long-poll transport');
+    ws.terminate();
+    vanish(stream.socket, index % 3);
+  }, { heap: true }));
 
   it('long-poll transports left behind expire: none is left', async () => {
     await waitFor(() => (gaugeSeries(node.metrics.exposition()).get('junction_longpoll_transports') ?? 0) === 0, 'every long-poll transport to expire', 10_000);

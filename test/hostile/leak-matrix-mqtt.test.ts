@@ -51,8 +51,11 @@ let publisher: RawMqtt;
 let packetId = 0;
 const publish = (topic: string, ...args: unknown[]) => publisher.send({ cmd: 'publish', topic, qos: 2, messageId: (packetId = (packetId % 60_000) + 1), payload: payload(...args) });
 const watch = new LeakWatch(() => node.metrics.exposition(), () => [node.router], knownCaches);
-/** Persistent sessions of the warm-up expire before the baseline is taken (the expiry's own timer is coarse). */
-const leaves = (what: string, step: (index: number) => Promise<void>) => leaveAll(watch, what, step, { repeats: REPEATS, quietMs: 1_500 });
+/**
+ * Persistent sessions of the warm-up expire before the baseline is taken (the expiry's own timer
+ * is coarse). `heap`: the door's sessions are held in its listener, out of the tables' reach.
+ */
+const leaves = (what: string, step: (index: number) => Promise<void>, heap = false) => leaveAll(watch, what, step, { repeats: REPEATS, quietMs: 1_500, heap });
 /** An MQTT payload in the default (native JSON) mapping. */
 const payload = (...args: unknown[]) => Buffer.from(JSON.stringify({ args }));
 
@@ -63,6 +66,7 @@ before(async () => {
   await backend.register('test.authenticate');
   publisher = await RawMqtt.open(node.ports.get('mqtt')!, 5, (packet) => {
     if (packet.cmd === 'pubrec') publisher.send({ cmd: 'pubrel', messageId: packet.messageId });
+    if (packet.cmd !== 'connack') publisher.packets.length = 0; // it keeps no acknowledgement: the heap is compared
   });
   await publisher.connect({ clientId: 'publisher' });
 });
@@ -136,7 +140,7 @@ describe('leak matrix: MQTT clients that vanish half done', { timeout: 120_000 }
       vanish(client, index % 3);
       await pause(20);
       publish(topic, 'while offline');
-    }));
+    }, persistent));
   }
 
   it('a will, published when the connection drops (or dropped with DISCONNECT); a delayed will waiting out its delay', () => leaves('gone with a will', async (index) => {
