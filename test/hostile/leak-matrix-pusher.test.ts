@@ -14,8 +14,8 @@ import { APP, pusherConfig } from '../pusher/support.js';
  * subscribed, a member present, client events sent, a subscription waiting for the realm's
  * dynamic authorizer), then vanishes: its socket destroyed, reset, or closed cleanly, in turn; an
  * HTTP API request is cut off mid-body. Afterwards every gauge is back where it was, no table
- * reachable from the router has grown, and the heap (which sees the door's own tables, held in
- * its listener) is within a small margin.
+ * reachable from the router has grown, and no kind of heap object has grown by most of the
+ * repeats (the door's own tables are held in its listener, out of the tables' reach).
  */
 
 const REPEATS = 200;

@@ -142,6 +142,11 @@ export class LeakBackend {
     this.peer.send([T.YIELD, id, {}, result]);
   }
 
+  /** A progressive YIELD (unless the router interrupted the INVOCATION). */
+  progress(id: number, result: unknown[]): void {
+    if (!this.interrupted.has(id)) this.peer.send([T.YIELD, id, { progress: true }, result]);
+  }
+
   private handle(message: unknown[]): boolean {
     if (message[0] === T.INVOCATION) {
       const args = (message[4] ?? []) as unknown[];
@@ -159,3 +164,20 @@ export class LeakBackend {
 
 /** Resolves after `ms` (for what the router does after a client left: no event says when it has). */
 export const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A listening endpoint on loopback and a free port (Crossbar's format). */
+export const loopback = { type: 'tcp', port: 0, interface: '127.0.0.1' };
+
+/**
+ * A config document (Crossbar's format) for the leak matrix: realm1, where "anonymous" may do
+ * everything and what "user" may do is asked of the dynamic authorizer `test.authorize` (which a
+ * LeakBackend registers), with `store` and `transports`.
+ */
+export function leakDocument(transports: unknown[], store?: Record<string, unknown>): Record<string, unknown> {
+  const everything = { call: true, register: true, publish: true, subscribe: true };
+  const roles = [
+    { name: 'anonymous', permissions: [{ uri: '', match: 'prefix', allow: everything, cache: true }] },
+    { name: 'user', authorizer: 'test.authorize' },
+  ];
+  return { version: 2, workers: [{ type: 'router', realms: [{ name: 'realm1', roles, ...(store ? { store } : {}) }], transports }] };
+}
