@@ -1,9 +1,11 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
+import { scramPrincipal } from '../../src/auth/scram-password.js';
 import { loadDocument } from '../../src/config/test-support.js';
 import { startNode, type RunningNode } from '../../src/node/node.js';
 import { MessageType as T } from '../../src/protocol/codes.js';
 import { silentLogger } from '../../src/router/log.js';
+import { clientNonce } from '../auth/support/scram-client.js';
 import { gaugeSeries, knownCaches, leaves as leaveAll, LeakWatch } from '../support/leak-census.js';
 import { hello, leakDocument, LeakBackend, loopback, pause, rawSocketPeer, webSocketPeer, type VanishingPeer } from '../support/leak-peers.js';
 import { waitFor } from '../support/wait.js';
@@ -26,6 +28,7 @@ const RETAINED = 'r'.repeat(32_000);
 const BACKLOG = 300;
 const HISTORY = 'h'.repeat(8_000);
 const SEND_BUFFER = 256 * 1024;
+const scramUser = await scramPrincipal('secret3', { kdf: 'argon2id13', iterations: 2, memory: 64 });
 const publicKey = generateKeyPairSync('ed25519').publicKey.export({ format: 'der', type: 'spki' }).subarray(-32).toString('hex');
 const document = leakDocument([
   {
@@ -38,6 +41,7 @@ const document = leakDocument([
         auth: {
           wampcra: { type: 'static', users: { joe: { secret: 'secret1', role: 'anonymous' } } },
           cryptosign: { type: 'static', principals: { alice: { authorized_keys: [publicKey], role: 'anonymous' } } },
+          scram: { type: 'static', principals: { sam: { ...scramUser, role: 'anonymous' } } },
         },
       },
       dynamic: { type: 'websocket', auth: { wampcra: { type: 'dynamic', authenticator: 'test.authenticate' } } },
@@ -158,13 +162,16 @@ describe('leak matrix: WAMP v2 sessions that vanish half done', { timeout: 120_0
     }
   });
 
-  it('websocket: HELLO answered by a WAMP-CRA or cryptosign CHALLENGE, never authenticated', () => leaves('gone with a challenge pending', async (index) => {
+  it('websocket: HELLO answered by a WAMP-CRA, cryptosign or SCRAM CHALLENGE, never authenticated', () => leaves('gone with a challenge pending', async (index) => {
     const peer = await open('websocket', '/sign');
-    const challenge = await hello(peer, index % 2 === 0
+    const method = index % 3;
+    const challenge = await hello(peer, method === 0
       ? { authmethods: ['wampcra'], authid: 'joe' }
-      : { authmethods: ['cryptosign'], authid: 'alice', authextra: { pubkey: publicKey } });
+      : method === 1
+        ? { authmethods: ['cryptosign'], authid: 'alice', authextra: { pubkey: publicKey } }
+        : { authmethods: ['scram'], authid: 'sam', authextra: { nonce: clientNonce() } });
     if (challenge[0] !== T.CHALLENGE) throw new Error(`no CHALLENGE: ${JSON.stringify(challenge)}`);
-    peer.vanish(index % 3);
+    peer.vanish((index >> 2) % 3);
   }));
 
   it('websocket: HELLO waiting for a dynamic authenticator, which answers after the client left', () => leaves('gone before the authenticator answered', async (index) => {
