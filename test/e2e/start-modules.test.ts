@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { freePort, projectRoot, RunningJunction, runJunction } from '../support/cli.js';
+import { freePort, junctionBin, projectRoot, RunningJunction, runJunction, STARTUP_MS } from '../support/cli.js';
 
 /**
  * `junction start` loads the module of a door, a path service, a component kind, a store or the
@@ -79,8 +79,13 @@ after(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
+/** The environment of a junction process whose modules are traced to `traceFile`; `missing`: a package it cannot find. */
+function tracing(traceFile: string, missing?: string): NodeJS.ProcessEnv {
+  return { JUNCTION_MODULE_TRACE: traceFile, ...(missing && { JUNCTION_MODULE_MISSING: missing }), NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import=${register}`.trim() };
+}
+
 function startTraced(args: string[], traceFile: string, cwd: string): RunningJunction {
-  return RunningJunction.start(args, cwd, { JUNCTION_MODULE_TRACE: traceFile, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import=${register}`.trim() });
+  return RunningJunction.start(args, cwd, tracing(traceFile));
 }
 
 describe('what junction start loads', () => {
@@ -143,6 +148,26 @@ describe('what junction start loads', () => {
       assert.equal(await junction.waitForExit(), 0, junction.stderr);
     }
     assert.equal(existsSync(pidFile), false);
+  });
+
+  it('a configured feature whose module cannot be loaded: check passes, start refuses naming the feature, where it is and why', async () => {
+    const folder = join(dir, 'missing');
+    await mkdir(folder);
+    const configPath = join(folder, 'config.json');
+    await writeFile(configPath, JSON.stringify({
+      version: 2,
+      workers: [{
+        type: 'router',
+        realms: [{ name: 'realm1', roles: [{ name: 'anonymous', permissions: [{ uri: '', match: 'prefix', allow: { publish: true, subscribe: true } }] }] }],
+        transports: [{ type: 'mqtt', id: 'devices', endpoint: { type: 'tcp', interface: '127.0.0.1', port: 0 }, options: { realm: 'realm1' } }],
+      }],
+    }));
+    const env = tracing(join(dir, 'missing.trace'), 'mqtt-packet');
+    const checked = await runJunction(['check', '--config', configPath], STARTUP_MS, folder, junctionBin, env);
+    assert.equal(checked.code, 0, checked.stdout + checked.stderr);
+    const started = await runJunction(['start', '--config', configPath], STARTUP_MS, folder, junctionBin, env);
+    assert.equal(started.code, 1, started.stdout + started.stderr);
+    assert.match(started.stderr, /^junction start: cannot start: transport "devices": the MQTT transport cannot be loaded: Cannot find package 'mqtt-packet' \(the test hid it\) \[module_unloadable\]$/m);
   });
 });
 

@@ -58,10 +58,10 @@ export interface RunResult {
   stderr: string;
 }
 
-/** Runs `junction ARGS` to completion (bounded by `timeoutMs`); `bin`: another path to bin/junction.js (a link named crossbar). */
-export function runJunction(args: string[], timeoutMs = STARTUP_MS, cwd = projectRoot, bin = junctionBin): Promise<RunResult> {
+/** Runs `junction ARGS` to completion (bounded by `timeoutMs`); `bin`: another path to bin/junction.js (a link named crossbar); `env`: added to this process's environment. */
+export function runJunction(args: string[], timeoutMs = STARTUP_MS, cwd = projectRoot, bin = junctionBin, env: NodeJS.ProcessEnv = {}): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawnOwned(process.execPath, [bin, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawnOwned(process.execPath, [bin, ...args], { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
