@@ -18,6 +18,7 @@ const register = pathToFileURL(fileURLToPath(new URL('../fixtures/module-trace/r
 
 /** Modules of features the embedded default does not have, each with what needs it. */
 const notInTheDefault: Record<string, string> = {
+  'node_modules/lmdb/': 'event history and cookie files, and the --workers shared cookie store',
   'node_modules/ioredis/': 'a Redis cluster',
   'node_modules/zeromq/': 'the zeromq component',
   'node_modules/yauzl/': 'archive paths',
@@ -30,6 +31,7 @@ const notInTheDefault: Record<string, string> = {
   'dist/src/node/rlink/': 'router links',
   'dist/src/client/': 'router links (they sign in as clients)',
   'dist/src/node/history/lmdb-history-store.js': 'event history files',
+  'dist/src/auth/cookie/file-store.js': 'cookie files',
   'dist/src/node/cluster/backplane-choice.js': 'a cluster or --workers',
   'dist/src/node/cluster/redis-': 'a Redis cluster',
   'dist/src/node/cluster/workers.js': 'the --workers parent',
