@@ -39,7 +39,7 @@ export async function freePort(): Promise<number> {
 /**
  * How long a test waits for a junction process to start serving (its 'listening', 'worker
  * serving' or 'joined the cluster' line), or for a command that ends at once (version, check, a
- * start refused) to end. Starting loads every module: about a second on an idle machine, but 5 to
+ * start refused) to end. Starting loads the modules its configuration uses: under a second on an idle machine, but 5 to
  * 15 s for one process was measured under a load of 20 on 2 cores (other test files, other
  * benches), and --workers starts three processes. A start in time costs no more wait for it.
  */
