@@ -32,7 +32,7 @@ import { onDemand } from './on-demand.js';
 /** Router links and the Redis cookie store, loaded when the configuration has them; what applies a reload, at the first. */
 const rlinkModule = onDemand('router links', () => import('./rlink/router-links.js'));
 const redisCookieModule = onDemand('the Redis cookie store', () => import('./cluster/redis-cookie-store.js'));
-const reloadModule = onDemand('the reload', () => import('./reload/apply.js'));
+const reloadModule = onDemand('what applies a reload', () => import('./reload/apply.js'));
 
 export type { Listener, ServedUrl };
 
@@ -123,7 +123,7 @@ export async function startNode(config: JunctionConfig, options: NodeOptions): P
   const cookieJars = new CookieJars({
     log: log.child({ part: 'cookie' }), metrics, dataDir,
     ...(options.backplane && { backplane: options.backplane }),
-    ...(config.cluster && redisCookies && redisCookies.redisCookieStores(config.cluster, options.backplane?.nodeId ?? 'node', log.child({ part: 'cookie' }), metrics)),
+    ...(config.cluster && redisCookies?.redisCookieStores(config.cluster, options.backplane?.nodeId ?? 'node', log.child({ part: 'cookie' }), metrics)),
   });
   const context: NodeContext = {
     router, auth, config, log, metrics,
