@@ -16,6 +16,7 @@ import { meterSignIn } from './sign-in-metrics.js';
 import { bindFailure, checkPortsFree, checkTlsFiles, type EndpointSettings } from './startup-errors.js';
 import { startComponents, stopComponents } from './bridge/components.js';
 import type { RunningComponent } from './bridge/component-types.js';
+import { rlinkMetrics } from './rlink/rlink-metrics.js';
 import type { RunningRouterLinks } from './rlink/router-links.js';
 import { buildListener } from './listeners.js';
 import type { Listener, ServedUrl } from './listener-types.js';
@@ -165,6 +166,7 @@ export async function startNode(config: JunctionConfig, options: NodeOptions): P
     // As Crossbar starts them after the router worker: a guest that connects at once finds the router listening.
     await guests.apply([...config.guests, ...(await routerPython.guests(config.routerPython))]);
     if (config.rlinks.length > 0) rlinks = (await rlinkModule('rlinks')).startRouterLinks(config.rlinks, { joinLocal: context.joinTrustedSession, log: log.child({ part: 'rlink' }), metrics });
+    else rlinkMetrics(metrics); // the links' metrics are exported at zero without links too
   } catch (error) {
     await rlinks?.stop();
     await guests.stop();

@@ -28,7 +28,7 @@ const notInTheDefault: Record<string, string> = {
   'dist/src/transport/mqtt/': 'MQTT',
   'dist/src/transport/pusher/': 'Pusher',
   'dist/src/node/pusher/': 'Pusher',
-  'dist/src/node/rlink/': 'router links',
+  'dist/src/node/rlink/router-link': 'router links (only rlink-metrics.js: their metrics are exported without links too)',
   'dist/src/client/': 'router links (they sign in as clients)',
   'dist/src/node/history/lmdb-history-store.js': 'event history files',
   'dist/src/auth/cookie/file-store.js': 'cookie files',
