@@ -12,7 +12,6 @@ import { workerNodeId } from '../../node/cluster/ipc-messages.js';
 import { configForWorker, workerRole, type WorkerRole } from '../../node/cluster/worker.js';
 import type { ParentTasks } from '../../node/cluster/workers.js';
 import { checkPortsFree, checkTlsFiles, listenFailure, StartupError, type EndpointSettings } from '../../node/startup-errors.js';
-import { startNode } from '../../node/node.js';
 import { onDemand } from '../../node/on-demand.js';
 import { guestMetricsFromParent } from '../../node/workers/guest-metrics.js';
 import { triggeredStopExitCode } from '../../node/workers/node-shutdown.js';
@@ -362,6 +361,8 @@ async function serve({ args, config, endpointSettings, log, hangups, worker }: S
   try {
     const metrics = new MetricsRegistry();
     if (worker) guestMetricsFromParent(worker.ports, metrics);
+    // Here, not at the top: the parent of --workers runs no router of its own.
+    const { startNode } = await import('../../node/node.js');
     const cluster = config.cluster || worker ? await (await clusterModule(config.cluster ? 'cluster' : '--workers')).startBackplane(config.cluster, worker, log, metrics) : undefined;
     node = await startNode(config, {
       log, metrics, dataDir: args.dataDir, checkPorts: !worker, endpointSettings,
