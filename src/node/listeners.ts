@@ -2,13 +2,10 @@ import type { ListenerConfig } from '../config/model.js';
 import { defaultRequestBodyTimeoutMs } from '../config/schema-web-services.js';
 import { defaultOpenHandshakeTimeoutMs } from '../config/schema-websocket.js';
 import type { Logger } from '../router/log.js';
-import { mqttFirstOctet } from '../transport/mqtt/connection.js';
 import { rawSocketFirstOctet, type RawSocketAcceptor } from '../transport/rawsocket/sniff.js';
 import type { Listener, ServedUrl } from './listener-types.js';
-import { mqttAcceptor, mqttListener } from './mqtt-listener.js';
-import { flashPolicyListener, streamTesteeListener } from './pseudo-listeners.js';
-import { pusherListener } from './pusher/pusher-listener.js';
-import { rawSocketAcceptor, rawSocketListener, SwappableAcceptor } from './rawsocket-listener.js';
+import { onDemand } from './on-demand.js';
+import { SwappableAcceptor } from './swappable-acceptor.js';
 import { authorityOf, portOf } from './socket-server.js';
 import { clientAddressReader } from './web/client-address.js';
 import type { HttpTimeouts } from './web/http-timeouts.js';
@@ -17,21 +14,30 @@ import { buildPathHandler } from './web/path-services.js';
 import { pathWhere } from './web/path-where.js';
 import type { NodeContext, ServiceContext } from './web/service-context.js';
 
+/** The doors other than the web transport's, each loaded when a configuration first has one. */
+const rawSocketDoor = onDemand('the RawSocket transport', () => import('./rawsocket-listener.js'));
+const mqttDoor = onDemand('the MQTT transport', async () => ({ ...await import('./mqtt-listener.js'), firstOctet: (await import('../transport/mqtt/connection.js')).mqttFirstOctet }));
+const pusherDoor = onDemand('the Pusher transport', () => import('./pusher/pusher-listener.js'));
+const pseudoDoors = onDemand('the test transports', () => import('./pseudo-listeners.js'));
+
 export async function buildListener(config: ListenerConfig, node: NodeContext): Promise<Listener> {
-  if (config.kind === 'rawsocket') return rawSocketListener(config, node);
-  if (config.kind === 'mqtt') return mqttListener(config, node);
-  if (config.kind === 'pusher') return pusherListener(config, node);
-  if (config.kind === 'flashpolicy') return flashPolicyListener(config, node);
-  if (config.kind === 'stream-testee') return streamTesteeListener(config, node);
+  const where = `transport "${config.id}"`;
+  if (config.kind === 'rawsocket') return (await rawSocketDoor(where)).rawSocketListener(config, node);
+  if (config.kind === 'mqtt') return (await mqttDoor(where)).mqttListener(config, node);
+  if (config.kind === 'pusher') return (await pusherDoor(where)).pusherListener(config, node);
+  if (config.kind === 'flashpolicy') return (await pseudoDoors(where)).flashPolicyListener(config, node);
+  if (config.kind === 'stream-testee') return (await pseudoDoors(where)).streamTesteeListener(config, node);
   const log = node.log.child({ transport: config.id });
-  const handlers = await buildPaths(config, Object.keys(config.paths), node, log);
   // A universal listener also speaks RawSocket and MQTT to connections that open with their first octet.
+  const rawSocketPart = config.kind === 'universal' && config.rawsocket ? await rawSocketDoor(where) : undefined;
+  const mqttPart = config.kind === 'universal' && config.mqtt ? await mqttDoor(where) : undefined;
+  const handlers = await buildPaths(config, Object.keys(config.paths), node, log);
   const unixPath = config.endpoint.type === 'unix' ? config.endpoint.path : undefined;
-  const rawsocket = config.kind === 'universal' && config.rawsocket ? new SwappableAcceptor(rawSocketAcceptor(config, node, unixPath)) : undefined;
+  const rawsocket = rawSocketPart && new SwappableAcceptor(rawSocketPart.rawSocketAcceptor(config, node, unixPath));
   const diverted = new Map<number, RawSocketAcceptor>();
   if (rawsocket) diverted.set(rawSocketFirstOctet, rawsocket);
-  const mqtt = config.kind === 'universal' && config.mqtt ? new SwappableAcceptor(mqttAcceptor(config, node, unixPath)) : undefined;
-  if (mqtt) diverted.set(mqttFirstOctet, mqtt);
+  const mqtt = mqttPart && new SwappableAcceptor(mqttPart.mqttAcceptor(config, node, unixPath));
+  if (mqtt && mqttPart) diverted.set(mqttPart.firstOctet, mqtt);
   const timeouts = listenerTimeouts(config);
   const http = new HttpListener(config, handlers, timeouts, log, node.metrics, node.ports, diverted);
   let current = config;
@@ -64,8 +70,8 @@ export async function buildListener(config: ListenerConfig, node: NodeContext): 
       let acceptor;
       let mqttNext;
       try {
-        acceptor = rawsocket && change.rawsocketChanged ? rawSocketAcceptor(change.after, context, unixPath) : undefined;
-        mqttNext = mqtt && change.mqttChanged && change.after.mqtt ? mqttAcceptor(change.after, context, unixPath) : undefined;
+        acceptor = rawsocket && rawSocketPart && change.rawsocketChanged ? rawSocketPart.rawSocketAcceptor(change.after, context, unixPath) : undefined;
+        mqttNext = mqtt && mqttPart && change.mqttChanged && change.after.mqtt ? mqttPart.mqttAcceptor(change.after, context, unixPath) : undefined;
       } catch (error) {
         await closeAll(built);
         await acceptor?.close();

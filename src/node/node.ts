@@ -16,18 +16,24 @@ import { meterSignIn } from './sign-in-metrics.js';
 import { bindFailure, checkPortsFree, checkTlsFiles, type EndpointSettings } from './startup-errors.js';
 import { startComponents, stopComponents } from './bridge/components.js';
 import type { RunningComponent } from './bridge/component-types.js';
-import { rlinksInClusterRefusal, startRouterLinks, type RunningRouterLinks } from './rlink/router-links.js';
+import { rlinkMetrics } from './rlink/rlink-metrics.js';
+import type { RunningRouterLinks } from './rlink/router-links.js';
 import { buildListener } from './listeners.js';
 import type { Listener, ServedUrl } from './listener-types.js';
 import { realmSettings } from './realm-settings.js';
 import { HistoryStores } from './history/history-stores.js';
-import { applyConfig, type ReloadReport } from './reload/apply.js';
+import type { ReloadReport } from './reload/apply.js';
 import { ownPorts, type PortSource } from './socket-server.js';
 import { CookieJars } from './web/cookie-jars.js';
 import type { NodeContext } from './web/service-context.js';
-import { redisCookieStores } from './cluster/redis-cookie-store.js';
 import { GuestWorkers } from './workers/guest-workers.js';
 import { RouterPython, runsRouterComponents } from './workers/router-python.js';
+import { onDemand } from './on-demand.js';
+
+/** Router links and the Redis cookie store, loaded when the configuration has them; what applies a reload, at the first. */
+const rlinkModule = onDemand('router links', () => import('./rlink/router-links.js'));
+const redisCookieModule = onDemand('the Redis cookie store', () => import('./cluster/redis-cookie-store.js'));
+const reloadModule = onDemand('what applies a reload', () => import('./reload/apply.js'));
 
 export type { Listener, ServedUrl };
 
@@ -79,9 +85,10 @@ export async function startNode(config: JunctionConfig, options: NodeOptions): P
   const log = options.log;
   checkTlsFiles(config.listeners, config.rlinks);
   // Each process of a cluster would mirror and forward the same traffic again.
-  if (options.backplane && config.rlinks.length > 0) throw new UnsupportedConfigError(rlinksInClusterRefusal);
+  if (options.backplane && config.rlinks.length > 0) throw new UnsupportedConfigError((await rlinkModule('rlinks')).rlinksInClusterRefusal);
   if (options.backplane && config.realms.some((realm) => realm.store.callQueue.length > 0)) throw new UnsupportedConfigError(callQueuesInClusterRefusal);
   if (options.checkPorts ?? true) await checkPortsFree(config.listeners, options.endpointSettings); // before any session joins: a busy port fails quietly and at once
+  const redisCookies = config.cluster && await redisCookieModule('cluster'); // loaded before anything is opened
   const metrics = options.metrics ?? new MetricsRegistry();
   const { signIn } = config;
   const auth = new NodeAuth(config, {
@@ -91,9 +98,10 @@ export async function startNode(config: JunctionConfig, options: NodeOptions): P
     dynamicCallTimeoutMs: signIn.dynamicTimeoutMs,
   });
   const historyStores = new HistoryStores(log, metrics);
-  let realms: RealmSettings[];
+  const realms: RealmSettings[] = [];
   try {
-    realms = config.realms.map((realm) => realmSettings(auth, realm, historyStores));
+    // One at a time: a second realm naming the first one's history file is refused.
+    for (const realm of config.realms) realms.push(await realmSettings(auth, realm, historyStores));
   } catch (error) {
     await historyStores.close();
     throw error;
@@ -116,7 +124,7 @@ export async function startNode(config: JunctionConfig, options: NodeOptions): P
   const cookieJars = new CookieJars({
     log: log.child({ part: 'cookie' }), metrics, dataDir,
     ...(options.backplane && { backplane: options.backplane }),
-    ...(config.cluster && redisCookieStores(config.cluster, options.backplane?.nodeId ?? 'node', log.child({ part: 'cookie' }), metrics)),
+    ...(config.cluster && redisCookies?.redisCookieStores(config.cluster, options.backplane?.nodeId ?? 'node', log.child({ part: 'cookie' }), metrics)),
   });
   const context: NodeContext = {
     router, auth, config, log, metrics,
@@ -157,7 +165,8 @@ export async function startNode(config: JunctionConfig, options: NodeOptions): P
     }
     // As Crossbar starts them after the router worker: a guest that connects at once finds the router listening.
     await guests.apply([...config.guests, ...(await routerPython.guests(config.routerPython))]);
-    rlinks = startRouterLinks(config.rlinks, { joinLocal: context.joinTrustedSession, log: log.child({ part: 'rlink' }), metrics });
+    if (config.rlinks.length > 0) rlinks = (await rlinkModule('rlinks')).startRouterLinks(config.rlinks, { joinLocal: context.joinTrustedSession, log: log.child({ part: 'rlink' }), metrics });
+    else rlinkMetrics(metrics); // the links' metrics are exported at zero without links too
   } catch (error) {
     await rlinks?.stop();
     await guests.stop();
@@ -188,6 +197,7 @@ export async function startNode(config: JunctionConfig, options: NodeOptions): P
   const reload = (next: JunctionConfig): Promise<ReloadReport> => {
     const applied = reloading.then(async () => {
       if (state !== 'serving') throw new Error('the node is shutting down');
+      const { applyConfig } = await reloadModule('reload');
       const report = await applyConfig({ router, auth, context, listeners, components, ports, guests, routerPython }, running, next);
       running = report.running;
       listServed();

@@ -8,6 +8,7 @@ import type { NodeContext } from './web/service-context.js';
 import type { Listener, ServedUrl } from './listener-types.js';
 import type { ListenerChange } from './reload/config-diff.js';
 import { authorityOf, portOf, streamServerFor } from './socket-server.js';
+import { SwappableAcceptor } from './swappable-acceptor.js';
 import { tlsWarningLogger } from './tls-warnings.js';
 
 /**
@@ -32,30 +33,6 @@ export function rawSocketAcceptor(config: ListenerConfig, context: NodeContext, 
       : service.accept(socket, tcpLabel(socket), socket.remoteAddress ?? 'unknown'),
     close: () => service.close(),
   };
-}
-
-/**
- * The RawSocket side of a listener across config reloads: new connections go to the newest
- * acceptor (its settings and auth); connections an older one accepted stay with it until the
- * listener closes.
- */
-export class SwappableAcceptor implements RawSocketAcceptor {
-  private readonly retired: RawSocketAcceptor[] = [];
-
-  constructor(private current: RawSocketAcceptor) {}
-
-  accept(socket: Socket): void {
-    this.current.accept(socket);
-  }
-
-  swap(next: RawSocketAcceptor): void {
-    this.retired.push(this.current);
-    this.current = next;
-  }
-
-  async close(): Promise<void> {
-    await Promise.all([this.current, ...this.retired].map((acceptor) => acceptor.close()));
-  }
 }
 
 /** A `rawsocket` transport: WAMP RawSocket on a TCP port (TLS when configured) or a Unix socket. */

@@ -7,8 +7,8 @@ import type { HistoryStores } from './history/history-stores.js';
  * A configured realm as the router takes it: its authorizer, URI rule and limits from the node's
  * auth, its meta API and event history (with its file, opened here, for a "cfxdb" store).
  */
-export function realmSettings(auth: NodeAuth, realm: RealmConfig, historyStores: HistoryStores): RealmSettings {
-  const historyStore = historyStores.forRealm(realm);
+export async function realmSettings(auth: NodeAuth, realm: RealmConfig, historyStores: HistoryStores): Promise<RealmSettings> {
+  const historyStore = await historyStores.forRealm(realm);
   return {
     ...auth.realmSettings(realm),
     enableMetaApi: realm.options.enableMetaApi,

@@ -11,7 +11,7 @@ import { tlsFileProblems, type TlsFiles } from './tls-file-check.js';
 import { tlsWarningText, withTlsWarnings } from './tls-warnings.js';
 import { pathWhere } from './web/path-where.js';
 
-export type StartupErrorCode = 'port_in_use' | 'port_not_permitted' | 'address_not_available' | 'tls_file_unreadable' | 'tls_invalid' | 'data_dir_unusable' | 'cookie_store_unusable' | 'history_store_unusable' | 'guest_not_startable' | 'node_key_unusable' | 'archive_unusable';
+export type StartupErrorCode = 'port_in_use' | 'port_not_permitted' | 'address_not_available' | 'tls_file_unreadable' | 'tls_invalid' | 'data_dir_unusable' | 'cookie_store_unusable' | 'history_store_unusable' | 'guest_not_startable' | 'node_key_unusable' | 'archive_unusable' | 'module_unloadable';
 
 export class StartupError extends Error {
   constructor(

@@ -4,7 +4,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { redisNodeId } from '../../src/node/cluster/backplane-choice.js';
-import { workerNodeId } from '../../src/node/cluster/workers.js';
+import { workerNodeId } from '../../src/node/cluster/ipc-messages.js';
 import { projectRoot } from '../support/cli.js';
 
 /** docs/cluster.md's node names are the ones the code gives (with Redis a worker is not plain "w2"). */

@@ -39,7 +39,7 @@ export async function freePort(): Promise<number> {
 /**
  * How long a test waits for a junction process to start serving (its 'listening', 'worker
  * serving' or 'joined the cluster' line), or for a command that ends at once (version, check, a
- * start refused) to end. Starting loads every module: about a second on an idle machine, but 5 to
+ * start refused) to end. Starting loads the modules its configuration uses: under a second on an idle machine, but 5 to
  * 15 s for one process was measured under a load of 20 on 2 cores (other test files, other
  * benches), and --workers starts three processes. A start in time costs no more wait for it.
  */
@@ -58,10 +58,10 @@ export interface RunResult {
   stderr: string;
 }
 
-/** Runs `junction ARGS` to completion (bounded by `timeoutMs`); `bin`: another path to bin/junction.js (a link named crossbar). */
-export function runJunction(args: string[], timeoutMs = STARTUP_MS, cwd = projectRoot, bin = junctionBin): Promise<RunResult> {
+/** Runs `junction ARGS` to completion (bounded by `timeoutMs`); `bin`: another path to bin/junction.js (a link named crossbar); `env`: added to this process's environment. */
+export function runJunction(args: string[], timeoutMs = STARTUP_MS, cwd = projectRoot, bin = junctionBin, env: NodeJS.ProcessEnv = {}): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawnOwned(process.execPath, [bin, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawnOwned(process.execPath, [bin, ...args], { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));

@@ -7,22 +7,18 @@ import type { JunctionConfig } from '../../config/model.js';
 import { takeHangups, type Hangups } from '../../node/hangups.js';
 import { createLogger, logFileDestination, logLevels, type LogLevel } from '../../node/logger.js';
 import { availableParallelism } from 'node:os';
-import { startBackplane } from '../../node/cluster/backplane-choice.js';
 import { portsFromParent } from '../../node/cluster/handoff-worker.js';
+import { workerNodeId } from '../../node/cluster/ipc-messages.js';
 import { configForWorker, workerRole, type WorkerRole } from '../../node/cluster/worker.js';
-import { runWorkers, workerNodeId, type ParentTasks } from '../../node/cluster/workers.js';
-import { clearWorkerCookies, removeWorkerCookies } from '../../node/cluster/worker-cookies.js';
+import type { ParentTasks } from '../../node/cluster/workers.js';
 import { checkPortsFree, checkTlsFiles, listenFailure, StartupError, type EndpointSettings } from '../../node/startup-errors.js';
-import { startNode } from '../../node/node.js';
+import { onDemand } from '../../node/on-demand.js';
 import { guestMetricsFromParent } from '../../node/workers/guest-metrics.js';
-import { parentGuests } from '../../node/workers/parent-guests.js';
 import { triggeredStopExitCode } from '../../node/workers/node-shutdown.js';
-import { checkGuests } from '../../node/workers/guest-workers.js';
 import { MetricsRegistry } from '../../metrics/registry.js';
 import { PidFileHeld } from '../../node/pid-file.js';
 import { controlSocketPath, serveControlSocket, type ControlSocket } from '../../node/reload/control-socket.js';
 import { reloader, type ReloadOutcome } from '../../node/reload/reloader.js';
-import { fetchMissingArchives } from '../../node/web/archive-fetch.js';
 import { pathFileWarnings } from '../../node/web/path-file-warnings.js';
 import type { Logger } from '../../router/log.js';
 import { argumentProblem, refuseArguments } from '../command-line.js';
@@ -37,6 +33,18 @@ const defaultRelayBufferBytes = 64 * 1024 * 1024;
 
 /** Connections the --workers parent may hold while no worker has taken them (--handoff-queue). */
 const defaultHandoffQueue = 1024;
+
+/** The backplane: through Redis with a `cluster` section, through the parent in a worker of --workers. */
+const clusterModule = onDemand('the cluster backplane', () => import('../../node/cluster/backplane-choice.js'));
+
+/** What only the parent of --workers runs: the workers, the guests, the archives it fetches once for them. */
+const workersParentModule = onDemand('the --workers parent', async () => ({
+  ...await import('../../node/cluster/workers.js'),
+  ...await import('../../node/cluster/worker-cookies.js'),
+  ...await import('../../node/workers/parent-guests.js'),
+  ...await import('../../node/workers/guest-workers.js'),
+  ...await import('../../node/web/archive-fetch.js'),
+}));
 
 /** The embedded default's HTTP paths beside /ws, as its document has them. */
 // The path "/" (the web transport's root, which leads to the console) is named as it is, not as "//".
@@ -266,6 +274,13 @@ interface StartRun {
 
 /** The parent of --workers: forks the workers and runs what runs once per machine, until it is stopped. */
 async function runParent({ args, config, endpointSettings, log, hangups }: StartRun, io: CommandIo): Promise<number> {
+  let parent;
+  try {
+    parent = await workersParentModule('--workers');
+  } catch (error) {
+    return cannotStart(error, io);
+  }
+  const { checkGuests, fetchMissingArchives, clearWorkerCookies, removeWorkerCookies, parentGuests, runWorkers } = parent;
   // Here, not in the workers: a worker's probe would take clients from the shared port (NodeOptions.checkPorts),
   // and each worker would download the same archive.
   const refused = await Promise.resolve().then(() => checkTlsFiles(config.listeners, config.rlinks)).then(() => checkPortsFree(config.listeners, endpointSettings))
@@ -308,6 +323,7 @@ async function runParent({ args, config, endpointSettings, log, hangups }: Start
 async function fetchArchivesForReload(args: StartArgs, log: Logger): Promise<void> {
   const loaded = await loadConfig(args, undefined);
   if (!loaded.ok) return;
+  const { fetchMissingArchives } = await workersParentModule('--workers');
   await fetchMissingArchives(loaded.config.listeners, log).catch((error: unknown) => {
     log.warn({ err: (error as Error).message }, 'reload: an archive could not be downloaded; each worker tries again and reports it');
   });
@@ -345,7 +361,9 @@ async function serve({ args, config, endpointSettings, log, hangups, worker }: S
   try {
     const metrics = new MetricsRegistry();
     if (worker) guestMetricsFromParent(worker.ports, metrics);
-    const cluster = await startBackplane(config.cluster, worker, log, metrics);
+    // Here, not at the top: the parent of --workers runs no router of its own.
+    const { startNode } = await import('../../node/node.js');
+    const cluster = config.cluster || worker ? await (await clusterModule(config.cluster ? 'cluster' : '--workers')).startBackplane(config.cluster, worker, log, metrics) : undefined;
     node = await startNode(config, {
       log, metrics, dataDir: args.dataDir, checkPorts: !worker, endpointSettings,
       ...(worker && { ports: portsFromParent(worker.ports, metrics) }),

@@ -1,22 +1,23 @@
 import type { ComponentConfig } from '../../config/model.js';
 import { UnsupportedConfigError } from '../auth-wiring.js';
+import { onDemand, type FeatureModule } from '../on-demand.js';
 import type { NodeContext } from '../web/service-context.js';
 import type { ComponentFactory, RunnableComponentConfig, RunnableKind, RunningComponent } from './component-types.js';
-import { forwarderComponent } from './forwarder/forwarder.js';
-import { processComponent } from './process/component.js';
-import { restCalleeComponent } from './rest-callee/component.js';
-import { stdioComponent } from './stdio/component.js';
-import { zeromqComponent } from './zeromq/component.js';
 
-type Factories = { [Kind in RunnableKind]?: ComponentFactory<Extract<ComponentConfig, { kind: Kind }>> };
+type Factories = { [Kind in RunnableKind]?: FeatureModule<ComponentFactory<Extract<ComponentConfig, { kind: Kind }>>> };
+
+/** The module of one component kind, loaded when a configuration first has that kind. */
+function componentModule<C extends ComponentConfig>(kind: C['kind'], load: () => Promise<ComponentFactory<C>>): FeatureModule<ComponentFactory<C>> {
+  return onDemand(`the ${kind} component`, load);
+}
 
 /** Each runnable component kind and the module that runs it. */
 const factories: Factories = {
-  forwarder: forwarderComponent,
-  'rest-callee': restCalleeComponent,
-  process: processComponent,
-  zeromq: zeromqComponent,
-  stdio: stdioComponent,
+  forwarder: componentModule('forwarder', async () => (await import('./forwarder/forwarder.js')).forwarderComponent),
+  'rest-callee': componentModule('rest-callee', async () => (await import('./rest-callee/component.js')).restCalleeComponent),
+  process: componentModule('process', async () => (await import('./process/component.js')).processComponent),
+  zeromq: componentModule('zeromq', async () => (await import('./zeromq/component.js')).zeromqComponent),
+  stdio: componentModule('stdio', async () => (await import('./stdio/component.js')).stdioComponent),
 };
 
 /**
@@ -39,10 +40,10 @@ export async function startComponents(components: readonly ComponentConfig[], co
 }
 
 /** Starts one bridge component (at start-up, or when a config reload adds or changes it). */
-export function startComponent(component: RunnableComponentConfig, context: NodeContext): Promise<RunningComponent> {
-  const factory = factories[component.kind] as ComponentFactory<ComponentConfig> | undefined;
+export async function startComponent(component: RunnableComponentConfig, context: NodeContext): Promise<RunningComponent> {
+  const factory = factories[component.kind] as FeatureModule<ComponentFactory<ComponentConfig>> | undefined;
   if (!factory) throw new UnsupportedConfigError(`component "${component.id}": the ${component.kind} component is not available in this build`);
-  return factory(component, { ...context, log: context.log.child({ component: component.id }) });
+  return (await factory(`component "${component.id}"`))(component, { ...context, log: context.log.child({ component: component.id }) });
 }
 
 export async function stopComponents(running: Iterable<RunningComponent>): Promise<void> {

@@ -42,6 +42,11 @@ export type ParentToWorker =
 /** The environment variable through which the parent names each worker's node. */
 export const nodeIdVariable = 'JUNCTION_NODE_ID';
 
+/** The node name of worker `index` (1-based): w1, w2, ... A restarted worker takes its predecessor's name and starts clean. */
+export function workerNodeId(index: number): string {
+  return `w${index}`;
+}
+
 /** The environment variable through which the parent passes --relay-buffer to each worker (its own outgoing bound). */
 export const relayBufferVariable = 'JUNCTION_RELAY_BUFFER';
 

@@ -3,8 +3,7 @@ import type { JunctionConfig } from '../../config/model.js';
 import type { PortsParentChannel } from './handoff-worker.js';
 import { batchedChannel, type RawChannel } from './ipc-batch.js';
 import type { ParentChannel } from './ipc-link.js';
-import { nodeIdVariable, relayBufferVariable, type WorkerToParent } from './ipc-messages.js';
-import { workerNodeId } from './workers.js';
+import { nodeIdVariable, relayBufferVariable, workerNodeId, type WorkerToParent } from './ipc-messages.js';
 
 /** A worker whose parent is gone stops as on SIGTERM, but exits after this long at most. */
 const ORPHANED_STOP_LIMIT_MS = 10_000;

@@ -2,7 +2,7 @@ import cluster, { type Worker } from 'node:cluster';
 import type { Logger } from '../../router/log.js';
 import type { Hangups } from '../hangups.js';
 import { PortOwner, type PortsWorkerChannel } from './handoff-parent.js';
-import { isJunctionMessage, nodeIdVariable, relayBufferVariable } from './ipc-messages.js';
+import { isJunctionMessage, nodeIdVariable, relayBufferVariable, workerNodeId } from './ipc-messages.js';
 import { IpcRelay } from './ipc-relay.js';
 
 export interface WorkersOptions {
@@ -38,11 +38,6 @@ export interface ParentTasks {
 
 /** How often the parent tells each worker what it holds for it (its metrics). */
 const relayReportMs = 1_000;
-
-/** The node name of worker `index` (1-based): w1, w2, ... A restarted worker takes its predecessor's name and starts clean. */
-export function workerNodeId(index: number): string {
-  return `w${index}`;
-}
 
 /**
  * The parent of `junction start --workers N`: forks N workers that run the same command, binds

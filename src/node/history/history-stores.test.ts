@@ -25,19 +25,19 @@ describe('history stores of a node', () => {
   it('opens a realm\'s file once (a reload may ask again), none for a memory store, and refuses a second realm on the same folder', async () => {
     const stores = new HistoryStores(silentLogger, new MetricsRegistry());
     const path = join(folder, 'one.lmdb');
-    assert.equal(stores.forRealm(realm('memory')), undefined);
-    const first = stores.forRealm(realm('realm1', { path }));
+    assert.equal(await stores.forRealm(realm('memory')), undefined);
+    const first = await stores.forRealm(realm('realm1', { path }));
     assert.ok(first);
-    assert.equal(stores.forRealm(realm('realm1', { path })), first);
-    assert.throws(() => stores.forRealm(realm('realm2', { path })), refusal('history_store_unusable', /realms "realm1" and "realm2" both keep their event history at .*one\.lmdb/));
+    assert.equal(await stores.forRealm(realm('realm1', { path })), first);
+    await assert.rejects(stores.forRealm(realm('realm2', { path })), refusal('history_store_unusable', /realms "realm1" and "realm2" both keep their event history at .*one\.lmdb/));
     await stores.close();
   });
 
   it('refuses at start a folder that cannot be made, and a read-only store that does not exist, saying why', async () => {
     const stores = new HistoryStores(silentLogger, new MetricsRegistry());
-    assert.throws(() => stores.forRealm(realm('realm1', { path: join(folder, 'missing', 'db.lmdb') })),
+    await assert.rejects(stores.forRealm(realm('realm1', { path: join(folder, 'missing', 'db.lmdb') })),
       refusal('history_store_unusable', /realm "realm1" at .*db\.lmdb: its parent folder does not exist/));
-    assert.throws(() => stores.forRealm(realm('realm1', { path: join(folder, 'never-written.lmdb'), readonly: true })),
+    await assert.rejects(stores.forRealm(realm('realm1', { path: join(folder, 'never-written.lmdb'), readonly: true })),
       refusal('history_store_unusable', /a "readonly" store must exist already/));
     await stores.close();
   });

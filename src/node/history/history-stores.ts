@@ -4,7 +4,11 @@ import type { HistoryStore } from '../../router/broker/history-store.js';
 import type { Logger } from '../../router/log.js';
 import { makeOneFolder } from '../one-folder.js';
 import { StartupError } from '../startup-errors.js';
-import { LmdbHistoryStore, type HistoryStoreMeter } from './lmdb-history-store.js';
+import { onDemand } from '../on-demand.js';
+import type { HistoryStoreMeter, LmdbHistoryStore } from './lmdb-history-store.js';
+
+/** The file store and LMDB, loaded when a realm first keeps its history in a file. */
+const lmdbModule = onDemand('the event history file store', () => import('./lmdb-history-store.js'));
 
 /**
  * The history files of the node's realms ("cfxdb" stores), opened as their realms start (at
@@ -17,9 +21,10 @@ export class HistoryStores {
   constructor(private readonly log: Logger, private readonly metrics: MetricsRegistry) {}
 
   /** The store of a realm whose history is kept in a file; undefined for an in-memory one. */
-  forRealm(realm: RealmConfig): HistoryStore | undefined {
+  async forRealm(realm: RealmConfig): Promise<HistoryStore | undefined> {
     const config = realm.store.file;
     if (!config) return undefined;
+    const { LmdbHistoryStore } = await lmdbModule(`realm "${realm.name}"`);
     const open = this.stores.get(config.path);
     if (open?.realm === realm.name) return open.store;
     if (open) {

@@ -29,7 +29,7 @@ export async function applyRealms(parts: NodeParts, diff: ConfigDiff, target: Ju
   // Sign-ins check roles against the new realms from now on.
   auth.setRealms(target.realms);
   for (const realm of diff.realms.added) {
-    await router.addRealm(realmSettings(auth, realm, parts.context.historyStores));
+    await router.addRealm(await realmSettings(auth, realm, parts.context.historyStores));
     log.applied(`realm "${realm.name}" added`);
   }
   for (const change of diff.realms.changed) applyRealmChange(parts, change, log);

@@ -1,4 +1,4 @@
-import { accessSync, close, constants, existsSync, statSync } from 'node:fs';
+import { close, existsSync, statSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream';
@@ -18,6 +18,7 @@ import { BadPathError, fileSegments, isHiddenName } from './static-resolve.js';
 import { notFound, rawPath, redirectToFolder } from './static.js';
 import { archiveLimits, ArchiveRefusedError, isRegularFile, openArchiveFile, ZipArchive } from './zip-archive.js';
 import { aboutConfig } from '../logger.js';
+import { archiveTexts } from './path-file-warnings.js';
 
 /**
  * The files of a ZIP archive at this path and below it (Crossbar's `archive` web service). The
@@ -36,7 +37,7 @@ export async function archivePath(service: ArchiveService, context: ServiceConte
 
   const fd = await prepareFile(service, context, fail);
   if (fd === undefined) {
-    context.log.warn({ archive: service.archive, ...aboutConfig }, notDownloadedText(service.archive, context.where));
+    context.log.warn({ archive: service.archive, ...aboutConfig }, archiveTexts.notDownloaded(service.archive, context.where));
     return {
       servesBelow: true,
       request: (request, response) => void (methodAllowed(request, response) && notFound(request, response)),
@@ -66,30 +67,6 @@ export async function archivePath(service: ArchiveService, context: ServiceConte
   };
 }
 
-function notDownloadedText(archive: string, where: string): string {
-  return `${where}: the archive ${archive} does not exist and "download" is false; every request gets 404 until it is put there and the config reloaded`;
-}
-
-const noOriginText = (archive: string) => `the archive ${archive} does not exist, and there is no "origin" to download it from`;
-const notAFileText = (archive: string) => `the archive ${archive} is not a file`;
-const unusableText = (archive: string, error: NodeJS.ErrnoException) => `the archive ${archive} cannot be used (${error.code ?? error.message})`;
-
-/**
- * For `junction check`: what start would say of the archive file as it is now (a missing one that
- * is not to be downloaded is served as 404; start refuses one it cannot read), or undefined.
- */
-export function archiveFileWarning(service: ArchiveService, where: string): string | undefined {
-  try {
-    if (!statSync(service.archive).isFile()) return `${where}: ${notAFileText(service.archive)}; start refuses the path`;
-    accessSync(service.archive, constants.R_OK);
-    return undefined;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') return `${where}: ${unusableText(service.archive, error as NodeJS.ErrnoException)}; start refuses the path`;
-    if (service.origin === undefined) return `${where}: ${noOriginText(service.archive)}; start refuses the path until it is there`;
-    return service.download ? undefined : notDownloadedText(service.archive, where);
-  }
-}
-
 function archiveReplaced(path: string, archive: ZipArchive): boolean {
   try {
     return statSync(path).mtimeMs !== archive.modifiedMs;
@@ -104,13 +81,13 @@ function archiveReplaced(path: string, archive: ZipArchive): boolean {
  * archive is to be read through; undefined when it is missing and not to be downloaded.
  */
 async function prepareFile(service: ArchiveService, context: ServiceContext, fail: ArchiveFailure): Promise<number | undefined> {
-  const unusable = (error: NodeJS.ErrnoException) => fail('unreadable', unusableText(service.archive, error));
+  const unusable = (error: NodeJS.ErrnoException) => fail('unreadable', archiveTexts.unusable(service.archive, error));
   const present = await stat(service.archive).catch((error: NodeJS.ErrnoException) => {
     if (error.code === 'ENOENT') return undefined;
     throw unusable(error);
   });
   if (present === undefined) {
-    if (service.origin === undefined) throw fail('unreadable', noOriginText(service.archive));
+    if (service.origin === undefined) throw fail('unreadable', archiveTexts.noOrigin(service.archive));
     if (!service.download) return undefined;
     const fd = await fetchArchive({ ...service, origin: service.origin }, context.where, context.log, fail);
     warnIfUnverified(service, context);
@@ -120,7 +97,7 @@ async function prepareFile(service: ArchiveService, context: ServiceContext, fai
     throw unusable(error);
   });
   try {
-    if (!(await isRegularFile(fd))) throw fail('unreadable', notAFileText(service.archive));
+    if (!(await isRegularFile(fd))) throw fail('unreadable', archiveTexts.notAFile(service.archive));
     await verifyHashes(service, fd, fail);
     warnIfUnverified(service, context);
     return fd;

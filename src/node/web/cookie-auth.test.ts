@@ -9,7 +9,7 @@ import { silentLogger } from '../../router/log.js';
 import { StartupError } from '../startup-errors.js';
 import { cookieAuth } from './cookie-auth.js';
 import { CookieJars } from './cookie-jars.js';
-import { openStore } from './cookie-store-open.js';
+import { storeOpener } from './cookie-store-open.js';
 import { withVisit, type CookieSignIn } from '../../auth/cookie/cookie-sign-in.js';
 import { open } from 'lmdb';
 import { CaptureLog } from '../../../test/auth/support/capture-log.js';
@@ -27,20 +27,20 @@ const jars = (dataDir = folder) => new CookieJars({ log: silentLogger, metrics: 
 describe('cookie authentication of a path: its store', () => {
   it('a file store makes its lmdb folder beside the config', async () => {
     const path = join(folder, 'cookies.dat.lmdb');
-    const opened = cookieAuth(config(path), { allowedOrigins: [] }, jars(), where, labels, silentLogger);
+    const opened = await cookieAuth(config(path), { allowedOrigins: [] }, jars(), where, labels, silentLogger);
     assert.ok(statSync(path).isDirectory());
     await opened.close();
   });
 
-  it('a folder that cannot be made fails start-up at once with cookie_store_unusable, naming it (lmdb itself would retry forever under /proc)', () => {
-    assert.throws(() => cookieAuth(config('/proc/junction-none/cookies.dat.lmdb'), { allowedOrigins: [] }, jars(), where, labels, silentLogger),
+  it('a folder that cannot be made fails start-up at once with cookie_store_unusable, naming it (lmdb itself would retry forever under /proc)', async () => {
+    await assert.rejects(cookieAuth(config('/proc/junction-none/cookies.dat.lmdb'), { allowedOrigins: [] }, jars(), where, labels, silentLogger),
       (error: unknown) => error instanceof StartupError && error.code === 'cookie_store_unusable' && error.message.includes('/proc/junction-none/cookies.dat.lmdb'));
   });
 
   it('with --workers, the memory store is an lmdb folder under the data folder, made with its parents', async () => {
     const shared = join(folder, 'data', 'worker-cookies', '123', 'transport_web_path_ws');
     const memory = { ...config(''), store: { type: 'memory' as const } };
-    const store = openStore(memory, silentLogger, { kind: 'workers', path: shared }, () => {});
+    const store = (await storeOpener(memory, silentLogger, { kind: 'workers', path: shared }, where))(() => {});
     assert.ok(statSync(shared).isDirectory());
     await store.close();
   });
@@ -58,14 +58,14 @@ describe('cookie authentication of a path across config reloads', () => {
 
   it('a rebuilt handler with the same store keeps the bound cookies (and takes the new bound and lifetime)', async () => {
     const node = jars();
-    const before = cookieAuth(memory, { allowedOrigins: [] }, node, where, labels, silentLogger);
+    const before = await cookieAuth(memory, { allowedOrigins: [] }, node, where, labels, silentLogger);
     const token = await bind(before.signIn);
-    const after = cookieAuth({ ...memory, maxAgeSeconds: 120, maxEntries: 5, name: 'other' }, { allowedOrigins: [] }, node, where, labels, silentLogger);
+    const after = await cookieAuth({ ...memory, maxAgeSeconds: 120, maxEntries: 5, name: 'other' }, { allowedOrigins: [] }, node, where, labels, silentLogger);
     await before.close(); // the retired handler lets go once its sessions are gone
     assert.ok(await known(after.signIn, token), 'the cookie still signs in');
     assert.equal(after.signIn.settings.maxAgeMs, 120_000);
     await after.close();
-    const again = cookieAuth(memory, { allowedOrigins: [] }, node, where, labels, silentLogger);
+    const again = await cookieAuth(memory, { allowedOrigins: [] }, node, where, labels, silentLogger);
     assert.equal(await known(again.signIn, token), false, 'once no handler holds it, the memory store is gone');
     await again.close();
   });
@@ -73,8 +73,8 @@ describe('cookie authentication of a path across config reloads', () => {
   it('two paths naming one file share its store, opened once: one bound and one count of evictions; it stays open while one of them holds it', async () => {
     const node = jars();
     const shared = { ...config(join(folder, 'shared.lmdb')), maxEntries: 1 };
-    const first = cookieAuth(shared, { allowedOrigins: [] }, node, where, labels, silentLogger);
-    const second = cookieAuth(shared, { allowedOrigins: [] }, node, 'transport "web" path "/other"', { transport: 'web', path: '/other' }, silentLogger);
+    const first = await cookieAuth(shared, { allowedOrigins: [] }, node, where, labels, silentLogger);
+    const second = await cookieAuth(shared, { allowedOrigins: [] }, node, 'transport "web" path "/other"', { transport: 'web', path: '/other' }, silentLogger);
     const token = await bind(first.signIn);
     assert.ok(await known(second.signIn, token), 'bound on one path, it signs in on the other');
     const newer = await bind(second.signIn); // max_entries 1: the first cookie makes room
@@ -86,11 +86,11 @@ describe('cookie authentication of a path across config reloads', () => {
 
   it('a changed store starts afresh; another path has its own', async () => {
     const node = jars();
-    const memoryAuth = cookieAuth(memory, { allowedOrigins: [] }, node, where, labels, silentLogger);
+    const memoryAuth = await cookieAuth(memory, { allowedOrigins: [] }, node, where, labels, silentLogger);
     const token = await bind(memoryAuth.signIn);
-    const other = cookieAuth(memory, { allowedOrigins: [] }, node, 'transport "web" path "/other"', labels, silentLogger);
+    const other = await cookieAuth(memory, { allowedOrigins: [] }, node, 'transport "web" path "/other"', labels, silentLogger);
     assert.equal(await known(other.signIn, token), false);
-    const file = cookieAuth(config(join(folder, 'reload.lmdb')), { allowedOrigins: [] }, node, where, labels, silentLogger);
+    const file = await cookieAuth(config(join(folder, 'reload.lmdb')), { allowedOrigins: [] }, node, where, labels, silentLogger);
     assert.equal(await known(file.signIn, token), false);
     await Promise.all([memoryAuth.close(), other.close(), file.close()]);
   });
@@ -101,7 +101,7 @@ describe('cookie authentication of a path: a corrupt entry in its file', () => {
     const path = join(folder, 'corrupt.lmdb');
     const metrics = new MetricsRegistry();
     const log = new CaptureLog();
-    const auth = cookieAuth(config(path), { allowedOrigins: [] }, new CookieJars({ log, metrics, dataDir: folder }), where, labels, log);
+    const auth = await cookieAuth(config(path), { allowedOrigins: [] }, new CookieJars({ log, metrics, dataDir: folder }), where, labels, log);
     const { visit, newToken } = await auth.signIn.arrive(undefined, false);
     const transport = { type: 'websocket', serializer: 'json', peer: 'tcp4:127.0.0.1:1', extra: withVisit({ path: '/ws' }, visit) };
     auth.signIn.signedIn({ realm: 'realm1', details: {}, transport, sessionId: 1 }, { authid: 'joe', authrole: 'user', authmethod: 'wampcra', authprovider: 'static' });

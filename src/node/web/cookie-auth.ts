@@ -13,7 +13,7 @@ export interface CookieAuth {
   close(): Promise<void>;
 }
 
-export function cookieAuth(
+export async function cookieAuth(
   config: CookieAuthConfig,
   options: Pick<WebSocketOptions, 'allowedOrigins'>,
   jars: CookieJars,
@@ -21,8 +21,8 @@ export function cookieAuth(
   /** The metrics' labels: the listener's id and the path. */
   labels: { transport: string; path: string },
   log: Logger,
-): CookieAuth {
-  const { signIn, release } = jars.open(where, config, labels, log);
+): Promise<CookieAuth> {
+  const { signIn, release } = await jars.open(where, config, labels, log);
   const cookies = new WebSocketCookies({
     signIn, name: config.name, maxAgeSeconds: config.maxAgeSeconds, sameSite: config.sameSite, alwaysSecure: config.alwaysSecure,
     allowedOrigins: options.allowedOrigins,

@@ -6,7 +6,7 @@ import type { Backplane } from '../../router/backplane.js';
 import type { Logger } from '../../router/log.js';
 import { aboutConfig } from '../logger.js';
 import { sharedMemoryCookiePath } from '../cluster/worker-cookies.js';
-import { corruptEntryReport, evictionWarning, meterCookies, openStore, type SharedMemoryStore } from './cookie-store-open.js';
+import { corruptEntryReport, evictionWarning, meterCookies, storeOpener, type SharedMemoryStore, type StoreOpener } from './cookie-store-open.js';
 
 /** The backplane space of logouts: a note { where, key } ends the cookie's connections on every other process and node. */
 const logoutSpace = 'cookie-logout';
@@ -61,10 +61,12 @@ export class CookieJars {
   }
 
   /** The sign-in of the path `where` ('transport "web" path "/ws"'), kept from a handler before when its store is the same. */
-  open(where: string, config: CookieAuthConfig, labels: { transport: string; path: string }, log: Logger): HeldCookieSignIn {
+  async open(where: string, config: CookieAuthConfig, labels: { transport: string; path: string }, log: Logger): Promise<HeldCookieSignIn> {
+    // Loaded first: what follows shares stores between paths, so it runs in one turn.
+    const opener = await storeOpener(config, log, this.sharedStore(where, labels), where);
     const identity = this.storeIdentity(config);
     const kept = this.jars.get(where);
-    const jar = kept?.identity === identity ? this.reuse(kept, config) : this.create(where, identity, config, labels, log);
+    const jar = kept?.identity === identity ? this.reuse(kept, config) : this.create(where, identity, config, labels, log, opener);
     this.jars.set(where, jar);
     jar.holders++;
     let released = false;
@@ -92,11 +94,11 @@ export class CookieJars {
     return jar;
   }
 
-  private create(where: string, identity: string, config: CookieAuthConfig, labels: { transport: string; path: string }, log: Logger): Jar {
+  private create(where: string, identity: string, config: CookieAuthConfig, labels: { transport: string; path: string }, log: Logger, opener: StoreOpener): Jar {
     if (config.store.type === 'file' && this.options.clusterStore) {
       log.warn({ file: config.store.path, ...aboutConfig }, 'a file cookie store is this node\'s own, also in a Redis cluster: a cookie bound here does not sign in on the other nodes; use the memory store (the cluster\'s, in Redis) for that');
     }
-    const { store, release } = this.holdStore(where, config, labels, log);
+    const { store, release } = this.holdStore(config, labels, log, opener);
     const signIn = new CookieSignIn(store, settingsOf(config));
     signIn.onLogout = (key) => this.options.backplane?.note(logoutSpace, { where, key });
     const stopMetering = meterCookies(signIn, this.options.metrics, labels);
@@ -110,7 +112,7 @@ export class CookieJars {
   }
 
   /** The path's store, and how to let go of it: a file another path has open already is shared, and closed with its last holder. */
-  private holdStore(where: string, config: CookieAuthConfig, labels: { transport: string; path: string }, log: Logger): { store: CookieStore; release(): Promise<void> } {
+  private holdStore(config: CookieAuthConfig, labels: { transport: string; path: string }, log: Logger, opener: StoreOpener): { store: CookieStore; release(): Promise<void> } {
     const path = config.store.type === 'file' ? config.store.path : undefined;
     const open = path === undefined ? undefined : this.files.get(path);
     if (open) {
@@ -120,7 +122,7 @@ export class CookieJars {
     // The warning reads the bound when it fires: a reload may have changed it.
     const corrupt = corruptEntryReport(this.options.metrics, log, 'the cookie file (lmdb)');
     const store: CookieStore = open?.store
-      ?? openStore(config, log, this.sharedStore(where, labels), evictionWarning(log, () => store.maxEntries), (key) => corrupt(`${labels.transport}:${labels.path}`, key));
+      ?? opener(evictionWarning(log, () => store.maxEntries), (key) => corrupt(`${labels.transport}:${labels.path}`, key));
     if (path === undefined) return { store, release: () => store.close() };
     const held = open ?? { store, holders: 1 };
     this.files.set(path, held);

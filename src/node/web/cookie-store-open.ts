@@ -1,7 +1,6 @@
 import { dirname } from 'node:path';
 import type { CookieSignIn } from '../../auth/cookie/cookie-sign-in.js';
 import { importCrossbarCookies } from '../../auth/cookie/crossbar-file.js';
-import { FileCookieStore } from '../../auth/cookie/file-store.js';
 import { MemoryCookieStore, type CookieStore } from '../../auth/cookie/store.js';
 import type { CookieAuthConfig } from '../../config/model.js';
 import type { MetricsRegistry } from '../../metrics/registry.js';
@@ -9,6 +8,7 @@ import { PerKeyLogThrottle } from '../../router/limits/warning-throttle.js';
 import type { Logger } from '../../router/log.js';
 import { makeDataDirectory } from '../data-dir.js';
 import { makeOneFolder } from '../one-folder.js';
+import { onDemand } from '../on-demand.js';
 import { StartupError } from '../startup-errors.js';
 
 /** Where a path's memory store lives when this process does not keep it itself. */
@@ -18,25 +18,37 @@ export type SharedMemoryStore =
   /** A Redis cluster: every node's path with this name shares it. */
   | { kind: 'cluster'; open(maxEntries: number, onEvicted: () => void): CookieStore };
 
+/** The lmdb file store, loaded when a path first keeps its cookies in a file (its own, or the workers' shared one). */
+const fileStoreModule = onDemand('the cookie file store', () => import('../../auth/cookie/file-store.js'));
+
+/** Opens a path's store (storeOpener); `onCorrupt` is told of each read of an lmdb file's entry that is not one. */
+export type StoreOpener = (onEvicted: () => void, onCorrupt?: (key: string) => void) => CookieStore;
+
 /**
- * The store of a path: a file store's lmdb folder beside the config; a memory store in this
- * process, unless it is shared (`shared`) by the workers of `--workers` or the nodes of a cluster.
- * `onCorrupt` is told of each read of an lmdb file's entry that is not one.
+ * What opens the store of the path `where`, with its module loaded: a file store's lmdb folder
+ * beside the config; a memory store in this process, unless it is shared (`shared`) by the
+ * workers of `--workers` (an lmdb folder) or the nodes of a cluster.
  */
-export function openStore(config: CookieAuthConfig, log: Logger, shared: SharedMemoryStore | undefined, onEvicted: () => void, onCorrupt: (key: string) => void = () => {}): CookieStore {
-  if (config.store.type === 'file') {
-    storeFolder(config.store.path, 'cookie.store.filename (relative to the config folder)');
-    const store = new FileCookieStore(config.store.path, config.maxEntries, log, onEvicted, onCorrupt);
-    if (config.store.crossbarFile !== undefined) importCrossbarCookies(store, config.store.crossbarFile, log, Date.now());
-    return store;
+export async function storeOpener(config: CookieAuthConfig, log: Logger, shared: SharedMemoryStore | undefined, where: string): Promise<StoreOpener> {
+  const { maxEntries, store } = config;
+  if (store.type === 'file') {
+    const { FileCookieStore } = await fileStoreModule(where);
+    return (onEvicted, onCorrupt = () => {}) => {
+      storeFolder(store.path, 'cookie.store.filename (relative to the config folder)');
+      const opened = new FileCookieStore(store.path, maxEntries, log, onEvicted, onCorrupt);
+      if (store.crossbarFile !== undefined) importCrossbarCookies(opened, store.crossbarFile, log, Date.now());
+      return opened;
+    };
   }
-  if (shared?.kind === 'cluster') return shared.open(config.maxEntries, onEvicted);
   if (shared?.kind === 'workers') {
-    makeDataDirectory(dirname(shared.path));
-    storeFolder(shared.path, '--data-dir');
-    return new FileCookieStore(shared.path, config.maxEntries, log, onEvicted, onCorrupt);
+    const { FileCookieStore } = await fileStoreModule(where);
+    return (onEvicted, onCorrupt = () => {}) => {
+      makeDataDirectory(dirname(shared.path));
+      storeFolder(shared.path, '--data-dir');
+      return new FileCookieStore(shared.path, maxEntries, log, onEvicted, onCorrupt);
+    };
   }
-  return new MemoryCookieStore(config.maxEntries, onEvicted);
+  return (onEvicted) => (shared?.kind === 'cluster' ? shared.open(maxEntries, onEvicted) : new MemoryCookieStore(maxEntries, onEvicted));
 }
 
 function storeFolder(path: string, setting: string): void {

@@ -1,4 +1,4 @@
-import { constants, existsSync } from 'node:fs';
+import { constants } from 'node:fs';
 import { open, realpath, stat } from 'node:fs/promises';
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream';
@@ -14,6 +14,7 @@ import { BadPathError, fileSegments, isHiddenName, resolveInside } from './stati
 import { folderOf } from './package-folder.js';
 import type { PathServiceFactory } from './service-context.js';
 import { aboutConfig } from '../logger.js';
+import { missingDirectoryText } from './path-file-warnings.js';
 
 /**
  * Files from a directory at this path and below it (Crossbar's `static` web service). A directory
@@ -44,17 +45,6 @@ export const staticPath: PathServiceFactory<StaticService> = async (service, con
     request: (request, response, subpath) => void serve(request, response, subpath),
   } satisfies PathHandler;
 };
-
-/** What the log at start and `junction check` say of a static directory that is not there. */
-function missingDirectoryText(where: string, directory: string): string {
-  return `${where}: the static directory ${directory} does not exist; requests get 404 until it does`;
-}
-
-/** For `junction check`: the warning start gives for this static path's directory if it does not exist now. */
-export function staticDirectoryWarning(service: StaticService, where: string): string | undefined {
-  // A package's folder is only known once its Python has looked: at start.
-  return typeof service.directory === 'string' && !existsSync(service.directory) ? missingDirectoryText(where, service.directory) : undefined;
-}
 
 /** The directory's real path (symlinks resolved), so containment checks compare like with like; undefined while it does not exist. */
 async function servedRoot(directory: string, where: string): Promise<string | undefined> {

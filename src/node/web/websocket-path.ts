@@ -14,7 +14,7 @@ import type { PathServiceFactory, ServiceContext } from './service-context.js';
 /** WAMP over WebSocket at a path: the same options and auth as a standalone websocket transport. */
 export const websocketPath: PathServiceFactory<WebSocketPathConfig> = async (service, context) => {
   const cookies = service.cookieAuth === undefined ? undefined
-    : cookieAuth(service.cookieAuth, service.options, context.cookieJars, context.where, { transport: context.listener.id, path: context.path }, context.log.child({ part: 'cookie' }));
+    : await cookieAuth(service.cookieAuth, service.options, context.cookieJars, context.where, { transport: context.listener.id, path: context.path }, context.log.child({ part: 'cookie' }));
   let ws: WebSocketService;
   try {
     const gate = context.auth.gate(service.auth, context.where, cookies && { method: cookies.signIn.method(), observer: cookies.signIn });

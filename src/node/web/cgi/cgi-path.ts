@@ -1,4 +1,3 @@
-import { accessSync, constants, statSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { CgiService } from '../../../config/model.js';
 import type { Logger } from '../../../router/log.js';
@@ -15,6 +14,7 @@ import { cgiEnvironment } from './cgi-environment.js';
 import { runCgiScript, type CgiRunEnd, type CgiRunOutcome } from './cgi-run.js';
 import { findScript } from './cgi-script.js';
 import { aboutConfig } from '../../logger.js';
+import { cgiDirectoryWarning } from '../path-file-warnings.js';
 
 /** How a request of a cgi path ended, as junction_cgi_requests_total counts it. */
 export type CgiOutcome = CgiRunOutcome | 'busy' | 'bad_path' | 'not_found' | 'forbidden' | 'body_too_large';
@@ -134,19 +134,6 @@ export const cgiPath: PathServiceFactory<CgiService> = async (service, context) 
 };
 
 /** A missing directory or processor leaves the path running (requests get 404 or 502 saying why), as in Crossbar; start says so at once. */
-/** The warning for a CGI directory that scripts cannot be found in now (start logs it, `junction check` prints it), or undefined. */
-export function cgiDirectoryWarning(directory: string, where: string): string | undefined {
-  try {
-    if (!statSync(directory).isDirectory()) return `${where}: the CGI directory ${directory} is not a directory; requests get 404 until it is`;
-    accessSync(directory, constants.R_OK | constants.X_OK);
-    return undefined;
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') return `${where}: the CGI directory ${directory} does not exist; requests get 404 until it does`;
-    return `${where}: the CGI directory ${directory} cannot be read (${code}); requests get 500 until it can`;
-  }
-}
-
 async function warnOfMissingParts(service: CgiService, where: string, log: Logger): Promise<void> {
   const directoryWarning = cgiDirectoryWarning(service.directory, where);
   if (directoryWarning !== undefined) log.warn({ directory: service.directory, ...aboutConfig }, directoryWarning);
