@@ -154,11 +154,6 @@ async function signedIn(port: number): Promise<OpenSession & { authrole: unknown
   return { ...client, authrole: (client.details as { authrole?: unknown }).authrole };
 }
 
-/** The port the router worker listens on, from its 'listening' line. */
-async function portOf(junction: RunningJunction): Promise<number> {
-  return Number(new URL(await junction.url()).port);
-}
-
 const fromComponents = (match: (line: LogLine) => boolean) => (line: LogLine) => line.guest === 'worker001' && match(line);
 const pythonStartMs = 60_000;
 
@@ -167,7 +162,7 @@ describe("a router worker's Python components, run by junction start --cbdir", {
     const { home, cbdir } = cbdirWith({ version: 2, workers: [routerWorker([authenticatorComponent])] }, modules);
     const junction = RunningJunction.start(['--cbdir', cbdir], home);
     running.push(junction);
-    const port = await portOf(junction);
+    const port = await junction.port();
     const registered = await junction.waitForLine(fromComponents((line) => line.msg.includes('authenticator registered as')), pythonStartMs);
     assert.match(registered.msg, /authenticator registered as authenticator [0-9a-f-]{36}$/);
 
@@ -186,7 +181,7 @@ describe("a router worker's Python components, run by junction start --cbdir", {
     const { home, cbdir } = cbdirWith(config([authenticatorComponent, backendComponent, hooksComponent]), modules);
     const junction = RunningJunction.start(['--cbdir', cbdir], home);
     running.push(junction);
-    const port = await portOf(junction);
+    const port = await junction.port();
     await junction.waitForLine(fromComponents((line) => line.msg.endsWith('backend ready')), pythonStartMs);
     await junction.waitForLine(fromComponents((line) => line.msg.endsWith('hook joined')), pythonStartMs);
     const said = (text: string) => junction.lines.some(fromComponents((line) => line.msg.endsWith(text)));
@@ -236,7 +231,7 @@ describe("a router worker's Python components, run by junction start --cbdir", {
     const { home, cbdir } = cbdirWith({ version: 2, workers: [routerWorker([authenticatorComponent, unwritable])] }, modules);
     const junction = RunningJunction.start(['--cbdir', cbdir], home);
     running.push(junction);
-    const port = await portOf(junction);
+    const port = await junction.port();
     await junction.waitForLine(fromComponents((line) => line.msg.endsWith('unwritable ready')), pythonStartMs);
     const client = await signedIn(port);
     // Without the launcher's answer these calls waited for their timeout.
@@ -261,7 +256,7 @@ describe("a router worker's Python components, run by junction start --cbdir", {
     const junction = RunningJunction.start(['--cbdir', cbdir, '--workers', '2'], home);
     running.push(junction);
     // Both workers serve the one port the parent bound for them.
-    const port = await portOf(junction);
+    const port = await junction.port();
     for (const node of ['w1', 'w2']) {
       await junction.waitForLine((line) => line.node === node && line.guest === 'worker001' && line.msg.includes('authenticator registered as'), pythonStartMs);
     }

@@ -36,6 +36,28 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
+/** A server a test started could not bind its port: another process has it. */
+export class PortTaken extends Error {
+  constructor(server: string, port: number) {
+    super(`${server} could not listen on ${port}: another process took the port`);
+  }
+}
+
+/**
+ * `start` on a freePort(), and again on another while it throws PortTaken (5 tries): for a server
+ * that cannot listen on port 0 and say which port it got (redis-server, nginx), whose port another
+ * process may take between the pick and its bind. Whatever can take port 0 is given 0 instead.
+ */
+export async function onFreePort<T>(start: (port: number) => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await start(await freePort());
+    } catch (error) {
+      if (!(error instanceof PortTaken) || attempt === 5) throw error;
+    }
+  }
+}
+
 /**
  * How long a test waits for a junction process to start serving (its 'listening', 'worker
  * serving' or 'joined the cluster' line), or for a command that ends at once (version, check, a
@@ -142,6 +164,11 @@ export class RunningJunction {
     return String((await this.started((line) => line.msg === 'listening' && line.service === 'websocket')).url);
   }
 
+  /** The port of that URL: what the system picked for a node started on port 0 (which no other process can take first, as it can a freePort()). */
+  async port(): Promise<number> {
+    return Number(new URL(await this.url()).port);
+  }
+
   /** Worker `node` of a `--workers` parent, as its latest 'worker serving' line names it (waiting for the first, STARTUP_MS). */
   async worker(node: string): Promise<OwnedProcess> {
     const serving = (line: LogLine): boolean => line.msg === 'worker serving' && line.node === node;
@@ -193,14 +220,9 @@ export function openRouterConfig(paths: Record<string, object>, cluster?: object
   };
 }
 
-/** `count` nodes of one cluster config, each on a free port and serving: their ports, in start order. */
+/** `count` nodes of one cluster config, each on a port the system picks and serving: their ports, in start order. */
 export async function startClusterNodes(running: RunningJunction[], config: string, count: number, env: NodeJS.ProcessEnv): Promise<number[]> {
   const ports: number[] = [];
-  for (let i = 0; i < count; i++) {
-    const port = await freePort();
-    const junction = await startClusterNode(running, config, port, env);
-    await junction.url();
-    ports.push(port);
-  }
+  for (let i = 0; i < count; i++) ports.push(await (await startClusterNode(running, config, 0, env)).port());
   return ports;
 }
