@@ -75,7 +75,7 @@ describe('a cluster whose Redis stalls (SIGSTOP) or restarts (the CLI, AutobahnJ
     }, '/health degraded while Redis does not answer');
     assert.match(String(degraded.reason), /does not answer \(cluster\.redis\.command_timeout 500 ms\)/);
     assert.ok(await metric(portA, 'junction_cluster_redis_timeouts_total{command="claim",connection="backplane"}') >= 1, 'the unanswered claim is counted');
-    await nodeA.waitForLine((line) => line.level === 40 && /did not answer a command within 500 ms \(cluster\.redis\.command_timeout\): backplane claim/.test(line.msg), 1_000);
+    await nodeA.waitForLine((line) => line.level === 40 && /did not answer a command within 500 ms \(cluster\.redis\.command_timeout\): backplane claim/.test(line.msg), 10_000);
     // Once the node knows Redis does not answer, it serves on its own, as when Redis is away.
     const local = await answered('REGISTER while degraded', onA.session.register('stall.alone', () => 'here').then(() => 'registered'));
     assert.equal(local, 'registered');
