@@ -112,7 +112,7 @@ export class RunningJunction {
   readonly exited: Promise<number | null>;
   private readonly arrivals = new Arrivals({
     stopped: () => (this.child.exitCode === null ? undefined : `junction exited (${this.child.exitCode})`),
-    received: () => `stderr: ${this.stderr}`,
+    received: () => `stderr: ${this.stderr.slice(-2_000)}; last log lines: ${this.lines.slice(-5).map((line) => JSON.stringify(line)).join(' ')}`,
   });
 
   constructor(readonly child: ChildProcess) {
