@@ -4,11 +4,12 @@ import { after, describe, it } from 'node:test';
 import { RunningNginx } from '../e2e/support/nginx-server.js';
 import { skipWithoutDebian } from './debian.js';
 import { onFreePort, PortTaken } from './cli.js';
+import { RunningMosquitto } from './mosquitto.js';
 import { RunningRedis } from './redis-server.js';
 
 /**
  * The servers a test starts on a port picked beforehand (they cannot take port 0 and say which
- * they got) find out when another process took it first, instead of taking that process, which
+ * they got: redis-server, mosquitto, nginx) find out when another process took it first, instead of taking that process, which
  * accepts connections on the port, for themselves; onFreePort then picks another port.
  */
 
@@ -44,6 +45,10 @@ describe('a server started on a port another process took', () => {
 
   it('redis-server: PortTaken, not the other process taken for it', { skip: skipWithoutDebian('redis-server') }, async () => {
     await assert.rejects(RunningRedis.startOn(await takenPort()), PortTaken);
+  });
+
+  it('mosquitto: PortTaken, not the other process taken for it', { skip: skipWithoutDebian('mosquitto') }, async () => {
+    await assert.rejects(RunningMosquitto.startOn(await takenPort()), PortTaken);
   });
 
   it('nginx: PortTaken, not the other process taken for it', { skip: skipWithoutDebian('nginx') }, async () => {
