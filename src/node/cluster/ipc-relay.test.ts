@@ -133,14 +133,20 @@ describe('the --workers relay buffer', () => {
   });
 });
 
+/** A relay and two workers' backplanes through it, over channels whose writes are counted. */
+function twoWorkers() {
+  const relay = new IpcRelay({ maxQueuedBytes: 1 << 20, onOverflow: () => assert.fail('no worker here stops reading') });
+  const pairs = { w1: channelPair(), w2: channelPair() };
+  relay.add('w1', pairs.w1.parent);
+  relay.add('w2', pairs.w2.parent);
+  const w1 = new MeshBackplane('w1', ipcLink(batchedChannel(pairs.w1.worker), { maxPendingBytes: 1 << 20, log: silentLogger }));
+  const w2 = new MeshBackplane('w2', ipcLink(batchedChannel(pairs.w2.worker), { maxPendingBytes: 1 << 20, log: silentLogger }));
+  return { relay, pairs, w1, w2 };
+}
+
 describe('batches through the --workers relay', () => {
   it('keeps each worker\'s order across batches, a turn\'s messages leaving as one write each way', async () => {
-    const relay = new IpcRelay({ maxQueuedBytes: 1 << 20, onOverflow: () => assert.fail('no worker here stops reading') });
-    const pairs = { w1: channelPair(), w2: channelPair() };
-    relay.add('w1', pairs.w1.parent);
-    relay.add('w2', pairs.w2.parent);
-    const w1 = new MeshBackplane('w1', ipcLink(batchedChannel(pairs.w1.worker), { maxPendingBytes: 1 << 20, log: silentLogger }));
-    const w2 = new MeshBackplane('w2', ipcLink(batchedChannel(pairs.w2.worker), { maxPendingBytes: 1 << 20, log: silentLogger }));
+    const { pairs, w1, w2 } = twoWorkers();
     const received: unknown[] = [];
     w2.attach({ deliver: (p) => void received.push(p.args?.[0]), callTraffic: () => {}, nodeGone: () => {} });
     w2.announce({ realm: 'r', uri: 't', match: 'exact' }, true);
@@ -195,12 +201,7 @@ describe('batches through the --workers relay', () => {
   });
 
   it('answers a question to a worker not in the mesh at once, on its behalf, as unserved: dead and not started again yet, or starting', async () => {
-    const relay = new IpcRelay({ maxQueuedBytes: 1 << 20, onOverflow: () => assert.fail('no worker here stops reading') });
-    const pairs = { w1: channelPair(), w2: channelPair() };
-    relay.add('w1', pairs.w1.parent);
-    relay.add('w2', pairs.w2.parent);
-    const w1 = new MeshBackplane('w1', ipcLink(batchedChannel(pairs.w1.worker), { maxPendingBytes: 1 << 20, log: silentLogger }));
-    const w2 = new MeshBackplane('w2', ipcLink(batchedChannel(pairs.w2.worker), { maxPendingBytes: 1 << 20, log: silentLogger }));
+    const { relay, w1, w2 } = twoWorkers();
     w2.serve('longpoll', async () => 'held on w2');
     for (let i = 0; i < 10; i++) await turnEnd(); // the hellos and their answers: a hello makes the others forget what they asked
     assert.equal(await w1.ask('w2', 'longpoll', {}, 60_000), 'held on w2');
