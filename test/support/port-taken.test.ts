@@ -9,8 +9,9 @@ import { RunningRedis } from './redis-server.js';
 
 /**
  * The servers a test starts on a port picked beforehand (they cannot take port 0 and say which
- * they got: redis-server, mosquitto, nginx) find out when another process took it first, instead of taking that process, which
- * accepts connections on the port, for themselves; onFreePort then picks another port.
+ * they got: redis-server, mosquitto, nginx) find out when another process took it first, instead
+ * of taking that process, which accepts connections on the port, for themselves; onFreePort then
+ * picks another port.
  */
 
 const holders: Server[] = [];
