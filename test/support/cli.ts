@@ -45,8 +45,9 @@ export class PortTaken extends Error {
 
 /**
  * `start` on a freePort(), and again on another while it throws PortTaken (5 tries): for a server
- * that cannot listen on port 0 and say which port it got (redis-server, mosquitto, nginx), whose port another
- * process may take between the pick and its bind. Whatever can take port 0 is given 0 instead.
+ * that cannot listen on port 0 and say which port it got (redis-server, mosquitto, nginx), whose
+ * port another process may take between the pick and its bind. Whatever can take port 0 is given
+ * 0 instead.
  */
 export async function onFreePort<T>(start: (port: number) => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
