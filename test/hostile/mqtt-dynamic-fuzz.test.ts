@@ -21,9 +21,9 @@ import { waitFor } from '../support/wait.js';
 
 /**
  * Far above what an answering codec takes, even on a loaded machine: an "ok" or "slow" call that
- * ran past it would be refused as a hang is (at 200 ms, answering calls took up to 180 ms under a
- * load of 15 on 2 cores). A "hang" outlasts it whatever the load: its sleep starts after the
- * router's timer for the call, and is twice as long.
+ * ran past it would be refused as a hang is (at 200 ms, answering calls took up to 450 ms under a
+ * load of 12 to 19 on 2 cores, and some were refused so). A "hang" outlasts it whatever the load:
+ * its sleep starts after the router's timer for the call, and is twice as long.
  */
 const CODEC_TIMEOUT_MS = 3_000;
 const heldGauges = ['junction_mqtt_codec_calls', 'junction_mqtt_connections', 'junction_mqtt_sessions', 'junction_mqtt_held_bytes', 'junction_sessions'] as const;
