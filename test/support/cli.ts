@@ -1,4 +1,5 @@
 import { type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type { CommandIo } from '../../src/cli/io.js';
@@ -27,8 +28,43 @@ export function accepts(port: number): Promise<boolean> {
   });
 }
 
-/** A port that was free a moment ago (the OS picks it), for tests that must pass a port number. */
+/**
+ * The first port the system gives outgoing connections (and listeners on port 0), Linux's
+ * ip_local_port_range; undefined elsewhere.
+ */
+function ephemeralPortsStart(): number | undefined {
+  try {
+    const start = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
+    return Number.isInteger(start) && start > 1024 ? start : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether a listener could take `port` on loopback now. */
+function bindable(port: number): Promise<boolean> {
+  const server = createServer();
+  return new Promise((resolve) => {
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+/**
+ * A port that was free a moment ago, for tests that must pass a port number to what cannot take
+ * port 0 (see onFreePort). Picked at random below the ports the system gives outgoing connections:
+ * one it gave a listener on port 0 is free again once that listener closes, and any connection
+ * made meanwhile (every test makes them) may get it as its own port, which the bind then finds taken.
+ */
 export async function freePort(): Promise<number> {
+  const start = ephemeralPortsStart();
+  if (start !== undefined) {
+    const low = Math.max(1025, start - 12_000);
+    for (let attempt = 0; attempt < 20; attempt++) {
+      const port = low + Math.floor(Math.random() * (start - low));
+      if (await bindable(port)) return port;
+    }
+  }
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as { port: number };

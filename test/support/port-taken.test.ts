@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import { after, describe, it } from 'node:test';
 import { RunningNginx } from '../e2e/support/nginx-server.js';
 import { skipWithoutDebian } from './debian.js';
-import { onFreePort, PortTaken } from './cli.js';
+import { freePort, onFreePort, PortTaken } from './cli.js';
 import { RunningMosquitto } from './mosquitto.js';
 import { RunningRedis } from './redis-server.js';
 
@@ -24,6 +25,21 @@ async function takenPort(): Promise<number> {
   await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
   return (holder.address() as AddressInfo).port;
 }
+
+describe('a port picked for a server that cannot take port 0', () => {
+  const range = existsSync('/proc/sys/net/ipv4/ip_local_port_range') ? readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8') : undefined;
+
+  it('is below the ports the system gives outgoing connections, which one made meanwhile could take, and free', { skip: range === undefined && 'not Linux' }, async () => {
+    const ephemeralStart = Number(range!.trim().split(/\s+/)[0]);
+    for (let i = 0; i < 20; i++) {
+      const port = await freePort();
+      assert.ok(port > 1024 && port < ephemeralStart, `${port} is outside 1025..${ephemeralStart - 1}`);
+      const server = createServer();
+      await new Promise<void>((resolve, reject) => server.once('error', reject).listen(port, '127.0.0.1', resolve));
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+});
 
 describe('a server started on a port another process took', () => {
   it('onFreePort starts it again on another port when it says PortTaken, and gives up after five', async () => {
