@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { freePort, startClusterNode } from '../support/cli.js';
+import { startClusterNode } from '../support/cli.js';
 import { skipWithoutDebian } from '../support/debian.js';
 import { testRun, type NodeClient as Client } from '../support/test-run.js';
 import { eventually, waitFor } from '../support/wait.js';
@@ -104,9 +104,8 @@ async function scenario(a: Client, [b, spare, victim]: Client[], killNode: () =>
 
 describe('the meta API, testaments, retained events and history across nodes (the CLI, AutobahnJS)', () => {
   it('with --workers 2 on one port', async () => {
-    const port = await freePort();
-    const { junction } = await run.startWorkers(port, await run.configFile(routerConfig(), 'junction-cluster-meta-'));
-    const url = `ws://127.0.0.1:${port}/ws`;
+    const { junction } = await run.startWorkers(0, await run.configFile(routerConfig(), 'junction-cluster-meta-'));
+    const url = `ws://127.0.0.1:${await junction.port()}/ws`;
     const connected: Client[] = [];
     // The OS spreads connections over the workers: connect until two clients are on the node of the second one.
     for (let i = 0; i < 30 && !(connected.length > 0 && connected.filter((c) => c.node !== connected[0]!.node).length >= 3); i++) {
@@ -147,7 +146,7 @@ describe('the meta API, testaments, retained events and history across nodes (th
     const redis = await run.startRedis();
     const config = await run.configFile(routerConfig({ redis: { url: '${REDIS_URL}' }, heartbeat: 200, lease: 1000 }), 'junction-cluster-meta-');
     const start = async () => {
-      const junction = await startClusterNode(run.running, config, await freePort(), { REDIS_URL: redis.url });
+      const junction = await startClusterNode(run.running, config, 0, { REDIS_URL: redis.url });
       return { junction, url: await junction.url() };
     };
     const first = await start();

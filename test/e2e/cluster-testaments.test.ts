@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { freePort, openRouterConfig, RunningJunction, startClusterNode } from '../support/cli.js';
+import { openRouterConfig, RunningJunction, startClusterNode } from '../support/cli.js';
 import { skipWithoutDebian } from '../support/debian.js';
 import type { RunningRedis } from '../support/redis-server.js';
 import { testRun } from '../support/test-run.js';
@@ -24,7 +24,7 @@ function clusterConfig(): object {
 }
 
 async function startNode(config: string, nodeId: string): Promise<{ junction: RunningJunction; url: string }> {
-  const junction = await startClusterNode(run.running, config, await freePort(), { REDIS_URL: redis!.url, NODE_ID: nodeId });
+  const junction = await startClusterNode(run.running, config, 0, { REDIS_URL: redis!.url, NODE_ID: nodeId });
   return { junction, url: await junction.url() };
 }
 

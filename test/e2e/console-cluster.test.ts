@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { freePort, openRouterConfig, startClusterNodes } from '../support/cli.js';
+import { openRouterConfig, startClusterNodes } from '../support/cli.js';
 import { skipWithoutDebian } from '../support/debian.js';
 import { whileStopped } from '../support/owned-process.js';
 import { testRun, type NodeClient as Client } from '../support/test-run.js';
@@ -35,9 +35,8 @@ const consolePath = { type: 'console', realm: 'realm1', auth: { anonymous: { typ
 
 describe('the console\'s listings across the nodes of a cluster (the CLI, AutobahnJS)', () => {
   it('with --workers 2: every worker\'s entries with their node, a stopped worker named, a kill on the other worker', async () => {
-    const port = await freePort();
-    const { workers } = await run.startWorkers(port);
-    const url = `ws://127.0.0.1:${port}/ws`;
+    const { junction, workers } = await run.startWorkers(0);
+    const url = `ws://127.0.0.1:${await junction.port()}/ws`;
     const connected: Client[] = [];
     // The parent spreads connections over the workers: connect until two clients are on each (bounded).
     for (let i = 0; i < 30 && !['w1', 'w2'].every((node) => connected.filter((c) => c.node === node).length >= 2); i++) {

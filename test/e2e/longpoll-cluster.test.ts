@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { OpenSession } from '../support/autobahn.js';
-import { freePort, openRouterConfig, startClusterNodes } from '../support/cli.js';
+import { openRouterConfig, startClusterNodes } from '../support/cli.js';
 import { skipWithoutDebian } from '../support/debian.js';
 import { testRun } from '../support/test-run.js';
 import { FreshLongPoll, freshRequest, freshSse } from './support/fresh-http.js';
@@ -53,8 +53,8 @@ async function longPollSession(base: string, publisher: OpenSession): Promise<Fr
 
 describe('long-poll and SSE with --workers 2 (no sticky sessions)', () => {
   it('relays each request to the worker holding the transport; a transport of a dead worker is refused clearly', async () => {
-    const port = await freePort();
-    const { junction, workers } = await run.startWorkers(port, await run.configFile(config(undefined), 'junction-longpoll-cluster-'));
+    const { junction, workers } = await run.startWorkers(0, await run.configFile(config(undefined), 'junction-longpoll-cluster-'));
+    const port = await junction.port();
     const publisher = await run.open(`ws://127.0.0.1:${port}/ws`);
     const base = `http://127.0.0.1:${port}/lp`;
     const poll = await longPollSession(base, publisher);

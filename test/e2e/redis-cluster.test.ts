@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { freePort, openRouterConfig, RunningJunction, startClusterNode } from '../support/cli.js';
+import { openRouterConfig, RunningJunction, startClusterNode } from '../support/cli.js';
 import { skipWithoutDebian } from '../support/debian.js';
 import type { RunningRedis } from '../support/redis-server.js';
 import { testRun } from '../support/test-run.js';
@@ -19,18 +19,19 @@ function clusterConfig(): object {
     { redis: { url: '${REDIS_URL}' }, heartbeat: 200, lease: leaseMs });
 }
 
-async function startNode(config: string, port: number): Promise<{ junction: RunningJunction; url: string }> {
-  const junction = await startClusterNode(run.running, config, port, { REDIS_URL: redis!.url });
-  return { junction, url: await junction.url() };
+/** A node on a port the system picks. */
+async function startNode(config: string): Promise<{ junction: RunningJunction; url: string; port: number }> {
+  const junction = await startClusterNode(run.running, config, 0, { REDIS_URL: redis!.url });
+  return { junction, url: await junction.url(), port: await junction.port() };
 }
 
 describe('two nodes through Redis (the CLI, AutobahnJS)', { skip }, () => {
   it('carries publications and calls between nodes, fails calls on a node killed, and degrades without Redis', async () => {
     redis = await run.startRedis();
     const config = await run.configFile(clusterConfig(), 'junction-cluster-');
-    const [portA, portB] = [await freePort(), await freePort()];
-    const a = await startNode(config, portA);
-    const b = await startNode(config, portB);
+    const a = await startNode(config);
+    const b = await startNode(config);
+    const portA = a.port;
 
     const onA = await run.open(a.url);
     const onB = await run.open(b.url);

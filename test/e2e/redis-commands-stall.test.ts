@@ -41,7 +41,7 @@ describe('a node whose commands connection to Redis goes half-open (a frozen TCP
 
     await eventually(async () => ((await health(portA)).status === 'serving' ? true : undefined), 'A serving again on a new commands connection');
     assert.ok(await metric(portA, 'junction_cluster_redis_reconnects_total{connection="backplane",reason="stalled"}') >= 1, 'the replacement is counted');
-    await cluster.a!.waitForLine((line) => line.level === 40 && /backplane connection to Redis answered nothing for \d+ ms \(2 x cluster\.redis\.command_timeout\): replacing it/.test(line.msg), 1_000);
+    await cluster.a!.waitForLine((line) => line.level === 40 && /backplane connection to Redis answered nothing for \d+ ms \(2 x cluster\.redis\.command_timeout\): replacing it/.test(line.msg), 10_000);
     // The frozen connection was closed on Redis (CLIENT KILL): what it carried never runs late.
     // A's connections share its name: the frozen one would be listed beside the new one if it had not been killed.
     const names = await backplaneConnections();

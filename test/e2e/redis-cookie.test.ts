@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Redis } from 'ioredis';
-import { freePort, startClusterNode, type RunningJunction } from '../support/cli.js';
+import { startClusterNode, type RunningJunction } from '../support/cli.js';
 import { skipWithoutDebian } from '../support/debian.js';
 import { boundCookie, connectWithCookie, cookieRouterConfig, signInAsJoe } from '../support/cookie-client.js';
 import { testRun } from '../support/test-run.js';
@@ -22,10 +22,8 @@ describe('cookie authentication across the nodes of a Redis cluster', { skip, ti
     const config = await run.configFile(cookieRouterConfig({ store: { type: 'memory' } }, { metrics: { type: 'metrics' } },
       { cluster: { redis: { url: '${REDIS_URL}', prefix: 'cookietest' }, heartbeat: 200 } }), 'junction-redis-cookie-');
     const node = async (): Promise<{ junction: RunningJunction; port: number }> => {
-      const port = await freePort();
-      const junction = await startClusterNode(run.running, config, port, { REDIS_URL: redis.url });
-      await junction.url(); // listening
-      return { junction, port };
+      const junction = await startClusterNode(run.running, config, 0, { REDIS_URL: redis.url });
+      return { junction, port: await junction.port() };
     };
     const a = await node();
     const b = await node();

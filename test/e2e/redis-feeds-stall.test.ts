@@ -100,7 +100,7 @@ describe('a forwarder holder whose feeds connection to Redis goes half-open (a f
     await publishAll(onA, range(20, 25));
 
     await eventually(async () => ((await health(portA)).status === 'serving' ? true : undefined), 'A serving again on a new feeds connection');
-    await cluster.a!.waitForLine((line) => line.level === 40 && /feeds connection to Redis answered nothing for \d+ ms \(2 x cluster\.redis\.command_timeout\): replacing it/.test(line.msg), 1_000);
+    await cluster.a!.waitForLine((line) => line.level === 40 && /feeds connection to Redis answered nothing for \d+ ms \(2 x cluster\.redis\.command_timeout\): replacing it/.test(line.msg), 10_000);
     assert.ok(await metric(portA, 'junction_cluster_redis_reconnects_total{connection="feeds",reason="stalled"}') >= 1, 'the replacement is counted');
     assert.ok(await metric(portA, 'junction_cluster_redis_timeouts_total{command="read",connection="feeds"}') >= 1, 'the unanswered read is counted');
     assert.ok(await metric(portA, 'junction_cluster_redis_timeouts_total{command="append",connection="feeds"}') >= 1, 'appends of 10..14 went unanswered');

@@ -36,6 +36,9 @@ describe('a node whose subscriber connection to Redis stalls alone (a frozen TCP
     assert.equal(await eventually(() => onA.session.call('deaf.add', [2, 3]) as Promise<number>, 'a call from A to B'), 5);
     await crosses(onB, received, 'before');
 
+    // Its new subscriber connections do not get subscribed until the test has seen A degraded: A would
+    // otherwise be back within about 100 ms, between two looks at /health under load.
+    proxy!.holdLater(/\r\nsubscribe\r\n/i);
     assert.equal(proxy!.freeze(/\r\nsubscribe\r\n/i), 1, 'A\'s subscriber connection frozen, its commands connection not');
     // Made on B while A hears nothing: A learns of it once its subscriber is back (B answers `back` with its state).
     await onB.session.register('deaf.later', () => 'later');
@@ -43,8 +46,9 @@ describe('a node whose subscriber connection to Redis stalls alone (a frozen TCP
       const body = await health(portA);
       return body.status === 'degraded' ? body : undefined;
     }, '/health of A degraded while its subscriber connection delivers nothing');
+    proxy!.letGo();
     assert.match(String(degraded.reason), /subscriber connection to Redis at 127\.0\.0\.1:\d+\/0 delivered none of its heartbeats within 500 ms \(cluster\.redis\.command_timeout\): reconnecting it/);
-    await cluster.a!.waitForLine((line) => line.level === 40 && /subscriber connection to Redis delivered none of its heartbeats within 500 ms/.test(line.msg), 1_000);
+    await cluster.a!.waitForLine((line) => line.level === 40 && /subscriber connection to Redis delivered none of its heartbeats within 500 ms/.test(line.msg), 10_000);
     assert.ok(await metric(portA, 'junction_cluster_redis_subscriber_stalls_total') >= 1, 'the stall is counted');
     assert.equal((await health(portB)).status, 'serving', 'B is not affected');
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { autobahnSerializer, openConnection, type OpenSession } from '../support/autobahn.js';
-import { freePort, RunningJunction, type LogLine } from '../support/cli.js';
+import { RunningJunction, type LogLine } from '../support/cli.js';
 import { skipWithoutDebian } from '../support/debian.js';
 import { RawSocketClient } from '../transport/rawsocket-client.js';
 
@@ -96,7 +96,8 @@ function cbdirWith(config: object, files: Record<string, string>): { home: strin
 
 const everything = { call: true, register: true, publish: true, subscribe: true };
 
-function routerWorker(port: number, components: object[]): object {
+/** A router worker on a port the system picks (port 0): a port chosen beforehand may be taken by another process before Junction binds it. */
+function routerWorker(components: object[]): object {
   return {
     type: 'router',
     options: { pythonpath: ['..'] },
@@ -112,7 +113,7 @@ function routerWorker(port: number, components: object[]): object {
       { name: 'realm2', roles: [{ name: 'backend', permissions: [{ uri: '', match: 'prefix', allow: everything }] }] },
     ],
     transports: [{
-      type: 'websocket', endpoint: { type: 'tcp', interface: '127.0.0.1', port },
+      type: 'websocket', endpoint: { type: 'tcp', interface: '127.0.0.1', port: 0 },
       auth: { anonymous: { type: 'dynamic', authenticator: 'com.example.authenticate', 'authenticator-realm': 'realm1' } },
     }],
     components,
@@ -158,10 +159,10 @@ const pythonStartMs = 60_000;
 
 describe("a router worker's Python components, run by junction start --cbdir", { skip: skipWithoutDebian('python3-autobahn') }, () => {
   it('a dynamic authenticator registered by a router component signs AutobahnJS clients in', async () => {
-    const port = await freePort();
-    const { home, cbdir } = cbdirWith({ version: 2, workers: [routerWorker(port, [authenticatorComponent])] }, modules);
+    const { home, cbdir } = cbdirWith({ version: 2, workers: [routerWorker([authenticatorComponent])] }, modules);
     const junction = RunningJunction.start(['--cbdir', cbdir], home);
     running.push(junction);
+    const port = await junction.port();
     const registered = await junction.waitForLine(fromComponents((line) => line.msg.includes('authenticator registered as')), pythonStartMs);
     assert.match(registered.msg, /authenticator registered as authenticator [0-9a-f-]{36}$/);
 
@@ -175,11 +176,12 @@ describe("a router worker's Python components, run by junction start --cbdir", {
   });
 
   it("holds a class and a function component to their role's permissions in their configured realm; the entry refuses a process without the ticket; a reload adds and removes components", async () => {
-    const port = await freePort();
-    const config = (components: object[]) => ({ version: 2, workers: [routerWorker(port, components)] });
+    // A reload keeps the transport (its block is unchanged), so the port stays the one picked at start.
+    const config = (components: object[]) => ({ version: 2, workers: [routerWorker(components)] });
     const { home, cbdir } = cbdirWith(config([authenticatorComponent, backendComponent, hooksComponent]), modules);
     const junction = RunningJunction.start(['--cbdir', cbdir], home);
     running.push(junction);
+    const port = await junction.port();
     await junction.waitForLine(fromComponents((line) => line.msg.endsWith('backend ready')), pythonStartMs);
     await junction.waitForLine(fromComponents((line) => line.msg.endsWith('hook joined')), pythonStartMs);
     const said = (text: string) => junction.lines.some(fromComponents((line) => line.msg.endsWith(text)));
@@ -225,16 +227,16 @@ describe("a router worker's Python components, run by junction start --cbdir", {
   });
 
   it('answers every call of a component\'s procedure: a Deny as the ERROR it means, a result no serializer writes with wamp.error.invalid_payload; and a joined client\'s calls while the node stops', async () => {
-    const port = await freePort();
     const unwritable = { type: 'class', classname: 'unwritable.Unwritable', realm: 'realm1', role: 'backend' };
     // Ignores SIGTERM: the stop waits 2 s for it before the clients get their GOODBYE.
     const stubborn = {
       type: 'guest', id: 'stubborn', executable: process.execPath,
       arguments: ['-e', 'const junction = process.ppid; process.on("SIGTERM", () => {}); setInterval(() => { if (process.ppid !== junction) process.exit(0); }, 250);'],
     };
-    const { home, cbdir } = cbdirWith({ version: 2, workers: [routerWorker(port, [authenticatorComponent, unwritable]), stubborn] }, modules);
+    const { home, cbdir } = cbdirWith({ version: 2, workers: [routerWorker([authenticatorComponent, unwritable]), stubborn] }, modules);
     const junction = RunningJunction.start(['--cbdir', cbdir], home);
     running.push(junction);
+    const port = await junction.port();
     await junction.waitForLine(fromComponents((line) => line.msg.endsWith('unwritable ready')), pythonStartMs);
     const client = await signedIn(port);
     // Without the launcher's answer these calls waited for their timeout.
@@ -257,10 +259,11 @@ describe("a router worker's Python components, run by junction start --cbdir", {
   });
 
   it('with --workers 2, each worker runs its own process of them, and clients of either worker sign in', async () => {
-    const port = await freePort();
-    const { home, cbdir } = cbdirWith({ version: 2, workers: [routerWorker(port, [authenticatorComponent])] }, modules);
+    const { home, cbdir } = cbdirWith({ version: 2, workers: [routerWorker([authenticatorComponent])] }, modules);
     const junction = RunningJunction.start(['--cbdir', cbdir, '--workers', '2'], home);
     running.push(junction);
+    // Both workers serve the one port the parent bound for them.
+    const port = await junction.port();
     for (const node of ['w1', 'w2']) {
       await junction.waitForLine((line) => line.node === node && line.guest === 'worker001' && line.msg.includes('authenticator registered as'), pythonStartMs);
     }

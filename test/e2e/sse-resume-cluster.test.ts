@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { OpenSession } from '../support/autobahn.js';
-import { freePort, startClusterNodes } from '../support/cli.js';
+import { startClusterNodes } from '../support/cli.js';
 import { skipWithoutDebian } from '../support/debian.js';
 import type { RunningRedis } from '../support/redis-server.js';
 import { testRun } from '../support/test-run.js';
@@ -60,8 +60,8 @@ async function readStream(url: string, lastEventId: number | string, until: RegE
 
 describe('SSE Last-Event-ID with --workers 2', () => {
   it('resumes on either worker, and on a restarted one, with each missed event once', async () => {
-    const port = await freePort();
-    const { junction, workers } = await run.startWorkers(port, await run.configFile(config(), 'junction-sse-resume-'));
+    const { junction, workers } = await run.startWorkers(0, await run.configFile(config(), 'junction-sse-resume-'));
+    const port = await junction.port();
     const publisher = await run.open(`ws://127.0.0.1:${port}/ws`);
     const ids: number[] = [];
     for (const word of ['one', 'two', 'three']) {

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { freePort } from '../support/cli.js';
 import { testRun, type NodeClient } from '../support/test-run.js';
 import { waitFor } from '../support/wait.js';
 
@@ -23,9 +22,8 @@ describe('session statistics with --workers 2 (the CLI, AutobahnJS)', () => {
         transports: [{ type: 'web', endpoint: { type: 'tcp', port: 0, interface: '127.0.0.1' }, paths: { ws: { type: 'websocket' } } }],
       }],
     }, 'junction-workers-stats-');
-    const port = await freePort();
-    await run.startWorkers(port, config);
-    const url = `ws://127.0.0.1:${port}/ws`;
+    const { junction } = await run.startWorkers(0, config);
+    const url = `ws://127.0.0.1:${await junction.port()}/ws`;
 
     const monitor = await run.openOnNode(url);
     const reports: Report[] = [];

@@ -1,4 +1,5 @@
 import { type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type { CommandIo } from '../../src/cli/io.js';
@@ -27,13 +28,71 @@ export function accepts(port: number): Promise<boolean> {
   });
 }
 
-/** A port that was free a moment ago (the OS picks it), for tests that must pass a port number. */
+/**
+ * The first port the system gives outgoing connections (and listeners on port 0), Linux's
+ * ip_local_port_range; undefined elsewhere.
+ */
+function ephemeralPortsStart(): number | undefined {
+  try {
+    const start = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
+    return Number.isInteger(start) && start > 1024 ? start : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether a listener could take `port` on loopback now. */
+function bindable(port: number): Promise<boolean> {
+  const server = createServer();
+  return new Promise((resolve) => {
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+/**
+ * A port that was free a moment ago, for tests that must pass a port number to what cannot take
+ * port 0 (see onFreePort). Picked at random below the ports the system gives outgoing connections:
+ * one it gave a listener on port 0 is free again once that listener closes, and any connection
+ * made meanwhile (every test makes them) may get it as its own port, which the bind then finds taken.
+ */
 export async function freePort(): Promise<number> {
+  const start = ephemeralPortsStart();
+  if (start !== undefined) {
+    const low = Math.max(1025, start - 12_000);
+    for (let attempt = 0; attempt < 20; attempt++) {
+      const port = low + Math.floor(Math.random() * (start - low));
+      if (await bindable(port)) return port;
+    }
+  }
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as { port: number };
   await new Promise((resolve) => server.close(resolve));
   return port;
+}
+
+/** A server a test started could not bind its port: another process has it. */
+export class PortTaken extends Error {
+  constructor(server: string, port: number) {
+    super(`${server} could not listen on ${port}: another process took the port`);
+  }
+}
+
+/**
+ * `start` on a freePort(), and again on another while it throws PortTaken (5 tries): for a server
+ * that cannot listen on port 0 and say which port it got (redis-server, mosquitto, nginx), whose
+ * port another process may take between the pick and its bind. Whatever can take port 0 is given
+ * 0 instead.
+ */
+export async function onFreePort<T>(start: (port: number) => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await start(await freePort());
+    } catch (error) {
+      if (!(error instanceof PortTaken) || attempt === 5) throw error;
+    }
+  }
 }
 
 /**
@@ -90,7 +149,7 @@ export class RunningJunction {
   readonly exited: Promise<number | null>;
   private readonly arrivals = new Arrivals({
     stopped: () => (this.child.exitCode === null ? undefined : `junction exited (${this.child.exitCode})`),
-    received: () => `stderr: ${this.stderr}`,
+    received: () => `stderr: ${this.stderr.slice(-2_000)}; last log lines: ${this.lines.slice(-5).map((line) => JSON.stringify(line)).join(' ')}`,
   });
 
   constructor(readonly child: ChildProcess) {
@@ -140,6 +199,11 @@ export class RunningJunction {
   /** The WebSocket URL from the "listening" line. */
   async url(): Promise<string> {
     return String((await this.started((line) => line.msg === 'listening' && line.service === 'websocket')).url);
+  }
+
+  /** The port of that URL: what the system picked for a node started on port 0 (which no other process can take first, as it can a freePort()). */
+  async port(): Promise<number> {
+    return Number(new URL(await this.url()).port);
   }
 
   /** Worker `node` of a `--workers` parent, as its latest 'worker serving' line names it (waiting for the first, STARTUP_MS). */
@@ -193,14 +257,9 @@ export function openRouterConfig(paths: Record<string, object>, cluster?: object
   };
 }
 
-/** `count` nodes of one cluster config, each on a free port and serving: their ports, in start order. */
+/** `count` nodes of one cluster config, each on a port the system picks and serving: their ports, in start order. */
 export async function startClusterNodes(running: RunningJunction[], config: string, count: number, env: NodeJS.ProcessEnv): Promise<number[]> {
   const ports: number[] = [];
-  for (let i = 0; i < count; i++) {
-    const port = await freePort();
-    const junction = await startClusterNode(running, config, port, env);
-    await junction.url();
-    ports.push(port);
-  }
+  for (let i = 0; i < count; i++) ports.push(await (await startClusterNode(running, config, 0, env)).port());
   return ports;
 }

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { openAutobahn, type OpenSession } from './autobahn.js';
-import { freePort, openRouterConfig, type RunningJunction, startClusterNode } from './cli.js';
+import { openRouterConfig, type RunningJunction, startClusterNode } from './cli.js';
 import { FreezingProxy } from './freezing-proxy.js';
 import { RunningRedis } from './redis-server.js';
 
@@ -49,16 +49,18 @@ export class ProxiedCluster {
     const document = openRouterConfig({ ws: { type: 'websocket' }, health: { type: 'health' }, metrics: { type: 'metrics' } },
       { redis: { url: '${REDIS_URL}', command_timeout: setup.commandTimeoutMs }, heartbeat: 200, lease: setup.leaseMs }, setup.components);
     await writeFile(config, JSON.stringify(document));
-    [this.portA, this.portB] = [await freePort(), await freePort()];
-    this.a = await startClusterNode(this.running, config, this.portA, { REDIS_URL: this.proxy.url }, ['--data-dir', join(this.dir, 'a')]);
+    // Port 0: the system picks a port no other process can take before the node binds it.
+    this.a = await startClusterNode(this.running, config, 0, { REDIS_URL: this.proxy.url }, ['--data-dir', join(this.dir, 'a')]);
+    this.portA = await this.a.port();
     await setup.afterA?.(this.a);
     await this.startB();
     return this;
   }
 
-  /** Starts node B (again, once the test killed it: on the same port and data dir). */
+  /** Starts node B (again, once the test killed it: on the same port, the one the system picked the first time, and data dir). */
   async startB(): Promise<RunningJunction> {
     this.b = await startClusterNode(this.running, this.config, this.portB, { REDIS_URL: this.redis!.url }, ['--data-dir', join(this.dir!, 'b')]);
+    this.portB = await this.b.port();
     return this.b;
   }
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { accepts, freePort, projectRoot } from './cli.js';
+import { accepts, onFreePort, PortTaken, projectRoot } from './cli.js';
 import { debianNeed } from './debian.js';
 import { spawnOwned } from './processes.js';
 
@@ -16,22 +16,47 @@ export class RunningRedis {
     return `redis://127.0.0.1:${this.port}/0`;
   }
 
-  /** `extraArgs`: more redis-server arguments (`--replicaof`, `--requirepass`...; a config file first, then `--sentinel`, for a sentinel). */
-  static async start(extraArgs: readonly string[] = []): Promise<RunningRedis> {
-    const redis = new RunningRedis(await freePort(), extraArgs);
+  /**
+   * `extraArgs`: more redis-server arguments (`--replicaof`, `--requirepass`...; a config file
+   * first, then `--sentinel`, for a sentinel). Port 0 means no TCP at all to redis-server: onFreePort.
+   */
+  static start(extraArgs: readonly string[] = []): Promise<RunningRedis> {
+    return onFreePort((port) => RunningRedis.startOn(port, extraArgs));
+  }
+
+  /** On `port`; rejects with PortTaken when another process has it. */
+  static async startOn(port: number, extraArgs: readonly string[] = []): Promise<RunningRedis> {
+    const redis = new RunningRedis(port, extraArgs);
     await redis.restart();
     return redis;
   }
 
-  /** Starts it (again, on the same port, empty) and waits until it accepts connections. */
+  /**
+   * Starts it (again, on the same port, empty) and waits until it serves. Its own log says it bound
+   * the port ("Running mode=..., port=N", in every mode): a connection accepted on the port could be
+   * another process's, which took the port meanwhile (redis-server then exits: PortTaken).
+   */
   async restart(timeoutMs = 10_000): Promise<void> {
     const child = spawnOwned(debianNeed('redis-server').file,
-      [...this.extraArgs, '--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+      [...this.extraArgs, '--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'ignore'] });
     this.child = child;
+    // Read for as long as it runs (a full pipe would stop it); the start is kept, for errors.
+    let output = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      if (output.length < 16_384) output += chunk.toString();
+    });
+    let closed = false;
+    child.once('close', () => (closed = true)); // after its output has all been read
     const deadline = Date.now() + timeoutMs;
-    while (!(await accepts(this.port))) {
-      if (child.exitCode !== null) throw new Error(`redis-server exited (${child.exitCode})`);
-      if (Date.now() > deadline) throw new Error(`redis-server did not listen on ${this.port} within ${timeoutMs} ms`);
+    while (!/Running mode=\w+, port=/.test(output) || !(await accepts(this.port))) {
+      if (closed) {
+        if (/Address already in use/.test(output)) throw new PortTaken('redis-server', this.port);
+        throw new Error(`redis-server exited (${child.exitCode}): ${output.slice(-2_000)}`);
+      }
+      if (Date.now() > deadline) {
+        child.kill('SIGKILL');
+        throw new Error(`redis-server did not listen on ${this.port} within ${timeoutMs} ms: ${output.slice(-2_000)}`);
+      }
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
   }

@@ -42,7 +42,7 @@ export class TestRun {
     return file;
   }
 
-  /** `junction start --workers COUNT` on `port` (with `--config config` when given), once every worker serves: it, and each worker by node name (w1, w2...). */
+  /** `junction start --workers COUNT` on `port` (0: one the system picks, read back with `junction.port()`; with `--config config` when given), once every worker serves: it, and each worker by node name (w1, w2...). */
   async startWorkers(port: number, config?: string, count = 2): Promise<{ junction: RunningJunction; workers: Map<string, OwnedProcess> }> {
     const junction = RunningJunction.start([...(config === undefined ? [] : ['--config', config]), '--port', String(port), '--workers', String(count)]);
     this.running.push(junction);

@@ -3,6 +3,7 @@ import { EventEmitter } from 'node:events';
 import { describe, it } from 'node:test';
 import { channelPair } from '../../../test/support/ipc-channels.js';
 import { MetricsRegistry } from '../../metrics/registry.js';
+import { AskError } from '../../router/backplane-asks.js';
 import { MeshBackplane } from '../../router/backplane-mesh.js';
 import { silentLogger } from '../../router/log.js';
 import { batchedChannel, eachMessage, type IpcBatch } from './ipc-batch.js';
@@ -132,14 +133,20 @@ describe('the --workers relay buffer', () => {
   });
 });
 
+/** A relay and two workers' backplanes through it, over channels whose writes are counted. */
+function twoWorkers() {
+  const relay = new IpcRelay({ maxQueuedBytes: 1 << 20, onOverflow: () => assert.fail('no worker here stops reading') });
+  const pairs = { w1: channelPair(), w2: channelPair() };
+  relay.add('w1', pairs.w1.parent);
+  relay.add('w2', pairs.w2.parent);
+  const w1 = new MeshBackplane('w1', ipcLink(batchedChannel(pairs.w1.worker), { maxPendingBytes: 1 << 20, log: silentLogger }));
+  const w2 = new MeshBackplane('w2', ipcLink(batchedChannel(pairs.w2.worker), { maxPendingBytes: 1 << 20, log: silentLogger }));
+  return { relay, pairs, w1, w2 };
+}
+
 describe('batches through the --workers relay', () => {
   it('keeps each worker\'s order across batches, a turn\'s messages leaving as one write each way', async () => {
-    const relay = new IpcRelay({ maxQueuedBytes: 1 << 20, onOverflow: () => assert.fail('no worker here stops reading') });
-    const pairs = { w1: channelPair(), w2: channelPair() };
-    relay.add('w1', pairs.w1.parent);
-    relay.add('w2', pairs.w2.parent);
-    const w1 = new MeshBackplane('w1', ipcLink(batchedChannel(pairs.w1.worker), { maxPendingBytes: 1 << 20, log: silentLogger }));
-    const w2 = new MeshBackplane('w2', ipcLink(batchedChannel(pairs.w2.worker), { maxPendingBytes: 1 << 20, log: silentLogger }));
+    const { pairs, w1, w2 } = twoWorkers();
     const received: unknown[] = [];
     w2.attach({ deliver: (p) => void received.push(p.args?.[0]), callTraffic: () => {}, nodeGone: () => {} });
     w2.announce({ realm: 'r', uri: 't', match: 'exact' }, true);
@@ -191,6 +198,31 @@ describe('batches through the --workers relay', () => {
       { junction: 'claimed', id: 1, answer: { ok: false, heldAs: 'single' } },
       { junction: 'claimed', id: 2, answer: { ok: true, ticket: 4 } },
     ], 'w1\'s announcement and the answers to w2 in the order the parent read them');
+  });
+
+  it('answers a question to a worker not in the mesh at once, on its behalf, as unserved: dead and not started again yet, or starting', async () => {
+    const { relay, w1, w2 } = twoWorkers();
+    w2.serve('longpoll', async () => 'held on w2');
+    for (let i = 0; i < 10; i++) await turnEnd(); // the hellos and their answers: a hello makes the others forget what they asked
+    assert.equal(await w1.ask('w2', 'longpoll', {}, 60_000), 'held on w2');
+    relay.remove('w2'); // it died
+    for (let i = 0; i < 10; i++) await turnEnd(); // w1 has heard it is gone
+    const unanswered = async (what: string): Promise<void> => {
+      let outcome: unknown;
+      // Dropped by the relay (or lost by a worker not listening yet), this waited out its 60 s.
+      w1.ask('w2', 'longpoll', {}, 60_000).then((body) => (outcome = body), (error: unknown) => (outcome = error));
+      await waitFor(() => outcome !== undefined);
+      assert.ok(outcome instanceof AskError && outcome.reason === 'unserved', `${what}: ${String(outcome)}`);
+      assert.match(outcome.message, /router node "w2" is not in the cluster now/);
+    };
+    await unanswered('w2 dead');
+    // Started again: forked, its modules still loading (it does not listen to its channel yet, and has not said hello).
+    const restarted = channelPair();
+    relay.add('w2', restarted.parent);
+    await unanswered('w2 starting');
+    assert.equal(restarted.sent.toWorker, 0, 'nothing was sent to it');
+    await w1.close();
+    await w2.close();
   });
 
   it('drops what it had queued for a worker that exits, and tells the others `gone` after what that worker sent', async () => {

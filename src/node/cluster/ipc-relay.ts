@@ -28,6 +28,8 @@ interface RelayedWorker {
   /** Estimated bytes sent to it whose write has not completed. */
   queuedBytes: number;
   overflowed: boolean;
+  /** It has said something on the mesh (its hello): it listens to its channel, which it does only once its modules are loaded. */
+  joined: boolean;
 }
 
 /**
@@ -60,7 +62,10 @@ export class IpcRelay {
   add(nodeId: string, channel: WorkerChannel): void {
     if (this.workers.has(nodeId)) throw new Error(`worker node "${nodeId}" is already relayed`);
     const handle = (raw: unknown): void => {
-      if (isJunctionMessage<Extract<WorkerToParent, { junction: 'mesh' }>>(raw, 'mesh')) this.relay(nodeId, raw);
+      if (isJunctionMessage<Extract<WorkerToParent, { junction: 'mesh' }>>(raw, 'mesh')) {
+        worker.joined = true;
+        this.relay(nodeId, raw);
+      }
       else if (isJunctionMessage<Extract<WorkerToParent, { junction: 'claim' }>>(raw, 'claim')) {
         this.send(worker, { junction: 'claimed', id: raw.id, answer: this.claims.claim(nodeId, raw.key, raw.invoke) }, 0);
       } else if (isJunctionMessage<Extract<WorkerToParent, { junction: 'release' }>>(raw, 'release')) {
@@ -74,7 +79,7 @@ export class IpcRelay {
     };
     const listener = (raw: unknown): void => eachMessage(raw, handle);
     const worker: RelayedWorker = {
-      nodeId, channel, listener, queuedBytes: 0, overflowed: false,
+      nodeId, channel, listener, queuedBytes: 0, overflowed: false, joined: false,
       batch: new TurnBatch((message, written) => channel.send(message, written), {
         written: (bytes) => void (worker.queuedBytes -= bytes),
         unsent: (error, message) => this.log.error({ node: nodeId, junction: message.junction, err: error }, 'a message to a worker could not be serialized: dropped'),
@@ -123,8 +128,22 @@ export class IpcRelay {
     }
     for (const nodeId of to) {
       const worker = this.workers.get(nodeId);
-      if (worker) this.send(worker, envelope, bytes);
+      if (message.k === 'ask' && !worker?.joined) this.answerUnserved(from, nodeId, message.id);
+      else if (worker) this.send(worker, envelope, bytes);
     }
+  }
+
+  /**
+   * A question to a worker not in the mesh (it died and is not started again yet, or is still
+   * loading its modules, when what reaches it is lost; or never was) is answered on its behalf at
+   * once, as one restarted with nothing serving the channel yet would: it held the asker (a relayed
+   * long-poll request, its client) until its timeout.
+   */
+  private answerUnserved(asker: string, nodeId: string, id: number): void {
+    const worker = this.workers.get(asker);
+    if (!worker) return;
+    const error = `router node "${nodeId}" is not in the cluster now (a worker that died is started again without what it held)`;
+    this.send(worker, { junction: 'mesh', from: nodeId, message: { k: 'answer', id, error, unserved: true } }, 0);
   }
 
   /**

@@ -9,7 +9,7 @@ import { MetricsRegistry } from '../../metrics/registry.js';
 import type { Logger } from '../../router/log.js';
 import { skipWithoutDebian } from '../../../test/support/debian.js';
 import { waitFor } from '../../../test/support/wait.js';
-import { PythonWebHost, webHostLauncher, webHostLog, webHostRestart } from './python-web-host.js';
+import { PythonWebHost, socketAccepts, webHostLauncher, webHostLog, webHostRestart } from './python-web-host.js';
 import { aboutConfig } from '../logger.js';
 
 const home = mkdtempSync(join(tmpdir(), 'junction-web-host-'));
@@ -19,6 +19,19 @@ after(() => rmSync(home, { recursive: true, force: true }));
 const withoutTwisted = join(home, 'python-without-twisted');
 writeFileSync(withoutTwisted, '#!/bin/sh\necho "ModuleNotFoundError: No module named \'twisted\'" >&2\nexit 1\n');
 chmodSync(withoutTwisted, 0o755);
+
+/**
+ * A Python whose sockets listen a second after they are bound (sitecustomize delays listen()): the
+ * app's socket file is there a second before it accepts connections.
+ */
+const listeningLate = join(home, 'python-listening-late');
+mkdirSync(join(home, 'late'));
+writeFileSync(join(home, 'late', 'sitecustomize.py'),
+  'import socket, time\n_listen = socket.socket.listen\ndef listen(self, *args):\n    time.sleep(1)\n    return _listen(self, *args)\nsocket.socket.listen = listen\n');
+writeFileSync(listeningLate, `#!/bin/sh\nPYTHONPATH=${join(home, 'late')} exec /usr/bin/python3 "$@"\n`);
+chmodSync(listeningLate, 0o755);
+
+const helloApp = 'def app(environ, start_response):\n    start_response("200 OK", [])\n    return [b"hi"]\n';
 
 function service(executable: string, interpreterGiven: boolean): WsgiService {
   return {
@@ -79,7 +92,7 @@ describe('the Python web host of a wsgi or resource path', () => {
   });
 
   it('runs the app until closed, counted as a guest, and leaves no socket folder behind', { skip: skipWithoutDebian('python3-twisted') }, async () => {
-    writeFileSync(join(home, 'hello.py'), 'def app(environ, start_response):\n    start_response("200 OK", [])\n    return [b"hi"]\n');
+    writeFileSync(join(home, 'hello.py'), helloApp);
     const { log, warnings } = recordingLog();
     const metrics = new MetricsRegistry();
     const host = await PythonWebHost.start(service('/usr/bin/python3', false), { id: 'wsgi:web:/app', mount: '/app', log, metrics });
@@ -91,6 +104,18 @@ describe('the Python web host of a wsgi or resource path', () => {
     await host.close();
     assert.equal(metrics.counter('junction_guest_exits_total', '').value({ guest: 'wsgi:web:/app', outcome: 'stopped' }), 1);
     assert.ok(!existsSync(host.socketPath));
+  });
+
+  it('is started once the app accepts connections, not when its socket file appears (bound, not listening yet)', { skip: skipWithoutDebian('python3-twisted') }, async () => {
+    writeFileSync(join(home, 'hello.py'), helloApp);
+    const { log, warnings } = recordingLog();
+    const host = await PythonWebHost.start(service(listeningLate, true), { id: 'wsgi:web:/app', mount: '/app', log, metrics: new MetricsRegistry() });
+    try {
+      assert.deepEqual(warnings, []);
+      assert.deepEqual(await overSocket(host.socketPath, '/app/x'), { status: 200, body: 'hi' }, 'the first request is served');
+    } finally {
+      await host.close();
+    }
   });
 
   it('an app that dies while serving (os._exit in a request) is started again, after a delay that doubles while it keeps dying', { skip: skipWithoutDebian('python3-twisted') }, async () => {
@@ -109,7 +134,12 @@ describe('the Python web host of a wsgi or resource path', () => {
     try {
       const starts = () => metrics.counter('junction_guest_starts_total', '').value({ guest: 'wsgi:web:/app' });
       const backAgain = async (what: string) => {
-        await waitFor(() => !host.stopped() && existsSync(host.socketPath), what, 30_000);
+        await waitFor(() => !host.stopped(), what, 30_000);
+        // Its socket file appears before it listens: the new process is back once it accepts connections.
+        for (const deadline = Date.now() + 30_000; !(await socketAccepts(host.socketPath));) {
+          if (Date.now() > deadline) throw new Error(`timed out waiting for ${what} to listen`);
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
         assert.deepEqual(await overSocket(host.socketPath, '/app/ok'), { status: 200, body: 'alive' }, what);
       };
       assert.deepEqual(await overSocket(host.socketPath, '/app/ok'), { status: 200, body: 'alive' });

@@ -14,6 +14,7 @@
 
 import { existsSync, rmSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
@@ -171,12 +172,28 @@ function hostedApp(service: HostedService): Record<string, unknown> {
   }
 }
 
-/** True once the socket is there; false when the process exited or the time is up first. */
+/**
+ * True once the app accepts connections on the socket; false when the process exited or the time
+ * is up first. The socket's file appears when Python binds it, before it listens: a request sent
+ * then was refused.
+ */
 async function listening(process: Supervised, socketPath: string): Promise<boolean> {
   const deadline = Date.now() + readyTimeoutMs;
   while (Date.now() < deadline && process.isRunning()) {
-    if (existsSync(socketPath)) return true;
+    if (existsSync(socketPath) && await socketAccepts(socketPath)) return true;
     await sleep(readyPollMs);
   }
   return false;
+}
+
+/** Whether something listens on the Unix socket at `socketPath` now. */
+export function socketAccepts(socketPath: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(socketPath);
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
 }

@@ -2,7 +2,7 @@ import { type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { accepts, freePort } from '../../support/cli.js';
+import { accepts, onFreePort, PortTaken } from '../../support/cli.js';
 import { debianNeed } from '../../support/debian.js';
 import { spawnOwned } from '../../support/processes.js';
 import { within } from '../../support/wait.js';
@@ -25,12 +25,17 @@ export class RunningNginx {
 
   /**
    * Writes nginx.conf around `http` (the body of the http block: maps, upstreams, server blocks;
-   * `{{port}}` stands for the port nginx listens on), starts nginx and waits until it accepts
-   * connections. Rejects with nginx's error log when it exits first (a config error).
+   * `{{port}}` stands for the port nginx listens on), starts nginx and waits until it serves.
+   * Rejects with nginx's error log when it exits first (a config error). nginx cannot say which
+   * port the system picked for it: onFreePort.
    */
-  static async start(http: (port: number) => string, timeoutMs = 10_000): Promise<RunningNginx> {
+  static start(http: (port: number) => string, timeoutMs = 10_000): Promise<RunningNginx> {
+    return onFreePort((port) => RunningNginx.startOn(port, http, timeoutMs));
+  }
+
+  /** On `port`; rejects with PortTaken when another process has it. */
+  static async startOn(port: number, http: (port: number) => string, timeoutMs = 10_000): Promise<RunningNginx> {
     const dir = await mkdtemp(join(tmpdir(), 'junction-nginx-'));
-    const port = await freePort();
     const conf = join(dir, 'nginx.conf');
     await writeFile(conf, mainConfig(dir, http(port)));
     const child = spawnOwned(nginxBinary, ['-p', dir, '-c', conf, '-e', join(dir, 'error.log')], { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -41,10 +46,12 @@ export class RunningNginx {
     let early = false;
     void exited.then(() => (early = true));
     const deadline = Date.now() + timeoutMs;
-    while (!(await accepts(port))) {
+    // nginx names itself in its log once its ports are bound: until then, what accepts on the port may be another process.
+    while (!/\[notice\] [^\n]*: nginx\//.test(await nginx.errorLog()) || !(await accepts(port))) {
       if (early || Date.now() > deadline) {
-        const log = await readFile(join(dir, 'error.log'), 'utf8').catch(() => '');
+        const log = await nginx.errorLog();
         await nginx.stop();
+        if (early && /bind\(\) to [^\n]* failed \(98: Address already in use\)/.test(log)) throw new PortTaken('nginx', port);
         throw new Error(`nginx did not start on port ${port}:\n${stderr}\n${log}`);
       }
       await new Promise((resolve) => setTimeout(resolve, 20));
