@@ -48,6 +48,9 @@ export function workerRole(): WorkerRole | undefined {
     }, ORPHANED_STOP_LIMIT_MS).unref();
     orphaned();
   };
+  // node:cluster's own listener (there from the worker's start) exits at once with code 0 when the
+  // channel closes, before ours could run: from here on ours decides, so the node stops as on SIGTERM.
+  process.removeAllListeners('disconnect');
   if (process.connected) process.once('disconnect', parentGone);
   else parentGone();
   return {
