@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { freePort, junctionBin } from '../support/cli.js';
+import { freePort, junctionBin, RunningJunction } from '../support/cli.js';
 import { skipWithoutDebian } from '../support/debian.js';
 import { processStat } from '../support/owned-process.js';
 import { processGone, spawnOwned } from '../support/processes.js';
@@ -51,7 +51,7 @@ async function started(args: string[], name: string, processes: number): Promise
 
 const skip = skipWithoutDebian('util-linux') || skipWithoutDebian('redis-server');
 
-describe('the workers of `junction start --workers 2` whose parent is killed while they start', () => {
+describe('the workers of `junction start --workers 2` whose parent is killed', () => {
   it('end, whatever point of their start the parent dies at: none waits for a parent that is gone', async () => {
     // From just forked (loading modules) to about serving; which step each delay hits depends on the machine's speed.
     for (const delayMs of [0, 300, 700, 1_200]) {
@@ -66,6 +66,21 @@ describe('the workers of `junction start --workers 2` whose parent is killed whi
       } finally {
         junction.kill('SIGKILL');
       }
+    }
+  });
+
+  it('stop as on SIGTERM once they serve (their stop logged), then exit: not cut short at once by node:cluster', async () => {
+    const junction = RunningJunction.start(['--port', String(await freePort()), '--workers', '2']);
+    try {
+      const workers = await junction.workers(2);
+      junction.kill();
+      await waitFor(() => [...workers.values()].every((worker) => !worker.running()), 'both workers to be gone, the parent killed', goneWithinMs);
+      for (const node of workers.keys()) {
+        // Workers write to the parent's output, which this process still reads after the parent is gone.
+        await junction.waitForLine((line) => line.node === node && line.msg === 'signal received' && line.signal === 'parent process gone', goneWithinMs);
+      }
+    } finally {
+      junction.kill();
     }
   });
 });

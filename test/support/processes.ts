@@ -26,9 +26,21 @@ export function spawnOwned(command: string, args: readonly string[], options: Sp
   endWithParent();
   const setpriv = debianNeed('util-linux').file;
   if (!existsSync(setpriv)) return spawn(command, args, options);
-  const child = spawn(setpriv, ['--pdeathsig', 'KILL', '--', command, ...args], options);
+  const child = spawn(setpriv, ownedArguments(command, args, process.pid), options);
   if (options.detached === true && child.pid !== undefined) watchGroup(child);
   return child;
+}
+
+/**
+ * setpriv's arguments to run `command` with SIGKILL as its parent-death signal, if `owner` is
+ * still its parent once that signal is set. setpriv sets it and execs without looking: an owner
+ * killed between the fork and that moment (a loaded machine widens it) would leave the program
+ * running for good, under init. A shell in between looks (its $PPID is read after the signal is
+ * set, which the exec keeps), then execs the program in its place (same pid).
+ */
+export function ownedArguments(command: string, args: readonly string[], owner: number): string[] {
+  const guard = 'if [ "$PPID" = "$0" ]; then exec "$@"; fi; echo "process $0, which started $1, is gone: not starting it" >&2; exit 1';
+  return ['--pdeathsig', 'KILL', '--', 'sh', '-c', guard, String(owner), command, ...args];
 }
 
 /** Runs a program (spawnOwned, no stdin) to its exit, killed with SIGKILL after `timeoutMs`; what it wrote (stderr: its last 4000 characters). */

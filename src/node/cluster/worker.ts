@@ -31,9 +31,8 @@ export function workerRole(): WorkerRole | undefined {
   const channel = batchedChannel(raw);
   let orphaned: (() => void) | undefined;
   let leaving = false;
-  // Listened for from the start: a parent killed while this worker starts (before its node serves
-  // and hands onOrphaned its handler) would otherwise leave it running for ever, the event gone.
-  // Gone already (while this process loaded its modules): the same.
+  // A parent killed while this worker starts (before its node serves and hands onOrphaned its
+  // handler) exits it at once; one gone already, the same.
   const parentGone = (): void => {
     if (leaving) return;
     if (!orphaned) {
@@ -47,6 +46,9 @@ export function workerRole(): WorkerRole | undefined {
     }, ORPHANED_STOP_LIMIT_MS).unref();
     orphaned();
   };
+  // node:cluster's own listener (there from the process's start) would exit at once with code 0,
+  // before ours runs: ours takes its place, so a serving node stops as on SIGTERM.
+  process.removeAllListeners('disconnect');
   if (process.connected) process.once('disconnect', parentGone);
   else parentGone();
   return {
