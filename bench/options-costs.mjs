@@ -19,11 +19,14 @@ const publishDicts = {
   '{exclude_me:false}': { exclude_me: false },
   '{eligible:[3 ids]}': { eligible: [1111, 2222, 3333] },
   '{acknowledge,exclude_me,exclude}': { acknowledge: true, exclude_me: false, exclude: [4444] },
+  // What a router link publishes for every event it forwards (src/node/rlink/forwarding.ts).
+  '{forward_for:[1 hop],exclude_me:true}': { forward_for: [{ session: 5555, authid: 'alice', authrole: 'user' }], exclude_me: true },
 };
 const callDicts = {
   '{}': {},
   '{timeout:5000}': { timeout: 5000 },
   '{receive_progress:true}': { receive_progress: true },
+  '{forward_for:[1 hop],timeout:5000}': { forward_for: [{ session: 5555, authid: 'alice', authrole: 'user' }], timeout: 5000 },
 };
 const decodedPublish = { acknowledge: true, exclude_me: false };
 
