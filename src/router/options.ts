@@ -5,27 +5,28 @@ import { matchPolicies, type MatchPolicy } from '../protocol/uri.js';
 
 /**
  * Options dicts read once, at the edge, into typed objects. Unknown keys are ignored as the spec
- * requires; a known key with the wrong type is refused with a message naming it.
+ * requires; a known key with the wrong type is refused with a message naming it; a known key
+ * holding null counts as absent. The readers of every PUBLISH and CALL take one pass over the keys
+ * the dict has (most dicts are `{}` or one key) rather than a lookup per option, most of which
+ * would miss: those lookups were a seventh of a forwarding router's busy time (bench/RESULTS.md).
+ * Checks then run in a fixed order, so a dict with two bad options always names the same one.
  */
 
 export class OptionError extends Error {}
 
-function bool(dict: Dict, key: string, fallback: boolean): boolean {
-  const value = dict[key];
+function bool(key: string, value: unknown, fallback: boolean): boolean {
   if (value === undefined || value === null) return fallback;
   if (typeof value !== 'boolean') throw new OptionError(`option "${key}" must be a boolean`);
   return value;
 }
 
-function idSet(dict: Dict, key: string): Set<number> | undefined {
-  const value = dict[key];
+function idSet(key: string, value: unknown): Set<number> | undefined {
   if (value === undefined || value === null) return undefined;
   if (!Array.isArray(value) || !value.every(isId)) throw new OptionError(`option "${key}" must be a list of session IDs`);
   return new Set(value);
 }
 
-function stringSet(dict: Dict, key: string): Set<string> | undefined {
-  const value = dict[key];
+function stringSet(key: string, value: unknown): Set<string> | undefined {
   if (value === undefined || value === null) return undefined;
   if (!Array.isArray(value) || !value.every((item) => typeof item === 'string')) {
     throw new OptionError(`option "${key}" must be a list of strings`);
@@ -33,8 +34,7 @@ function stringSet(dict: Dict, key: string): Set<string> | undefined {
   return new Set(value);
 }
 
-function oneOf<T extends string>(dict: Dict, key: string, allowed: readonly T[], fallback: T): T {
-  const value = dict[key];
+function oneOf<T extends string>(key: string, value: unknown, allowed: readonly T[], fallback: T): T {
   if (value === undefined || value === null) return fallback;
   if (typeof value !== 'string' || !allowed.includes(value as T)) {
     throw new OptionError(`option "${key}" must be one of ${allowed.map((a) => `"${a}"`).join(', ')}`);
@@ -42,8 +42,7 @@ function oneOf<T extends string>(dict: Dict, key: string, allowed: readonly T[],
   return value as T;
 }
 
-function nonNegativeInteger(dict: Dict, key: string): number {
-  const value = dict[key];
+function nonNegativeInteger(key: string, value: unknown): number {
   if (value === undefined || value === null) return 0;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
     throw new OptionError(`option "${key}" must be a non-negative integer`);
@@ -55,12 +54,12 @@ function nonNegativeInteger(dict: Dict, key: string): number {
 const longestTimerMs = 2_147_483_647;
 
 /** A delay in milliseconds the router will wait on a timer; 0 (the default) means none. */
-function timerMs(dict: Dict, key: string): number {
-  const value = nonNegativeInteger(dict, key);
-  if (value > longestTimerMs) {
+function timerMs(key: string, value: unknown): number {
+  const ms = nonNegativeInteger(key, value);
+  if (ms > longestTimerMs) {
     throw new OptionError(`option "${key}" must be at most ${longestTimerMs} ms (about 24 days); 0 means no timeout`);
   }
-  return value;
+  return ms;
 }
 
 /** One router a forwarded PUBLISH or CALL passed through: the session that sent it there (WAMP's forward_for). */
@@ -78,8 +77,7 @@ function isHop(value: unknown): value is ForwardHop {
   return typeof hop === 'object' && hop !== null && isId(hop.session) && typeof hop.authid === 'string' && typeof hop.authrole === 'string';
 }
 
-function forwardFor(options: Dict): ForwardHop[] | undefined {
-  const value = options.forward_for;
+function forwardFor(value: unknown): ForwardHop[] | undefined {
   if (value === undefined || value === null) return undefined;
   if (!Array.isArray(value) || value.length === 0 || value.length > MAX_FORWARD_HOPS || !value.every(isHop)) {
     throw new OptionError(`option "forward_for" must be a list of 1 to ${MAX_FORWARD_HOPS} {session, authid, authrole} entries`);
@@ -104,8 +102,7 @@ export interface PublishOptions {
   forwardFor?: ForwardHop[];
 }
 
-function mqttProperties(options: Dict): MqttProperties | undefined {
-  const value = options[mqttPropertiesKey];
+function mqttProperties(value: unknown): MqttProperties | undefined {
   if (value === undefined || value === null) return undefined;
   try {
     return readMqttProperties(value);
@@ -114,20 +111,52 @@ function mqttProperties(options: Dict): MqttProperties | undefined {
   }
 }
 
+/** A publication's options when its dict sets none: shared (and frozen), so `{}` costs no allocation. */
+const defaultPublishOptions: PublishOptions = Object.freeze({
+  acknowledge: false, excludeMe: true, discloseMe: false, retain: false,
+  exclude: undefined, excludeAuthid: undefined, excludeAuthrole: undefined,
+  eligible: undefined, eligibleAuthid: undefined, eligibleAuthrole: undefined,
+  mqtt: undefined, forwardFor: undefined,
+});
+
 export function readPublishOptions(options: Dict): PublishOptions {
+  let acknowledge: unknown, excludeMe: unknown, discloseMe: unknown, retain: unknown;
+  let exclude: unknown, excludeAuthid: unknown, excludeAuthrole: unknown;
+  let eligible: unknown, eligibleAuthid: unknown, eligibleAuthrole: unknown;
+  let mqtt: unknown, hops: unknown;
+  let known = false;
+  for (const key in options) {
+    switch (key) {
+      case 'acknowledge': acknowledge = options[key]; break;
+      case 'exclude_me': excludeMe = options[key]; break;
+      case 'disclose_me': discloseMe = options[key]; break;
+      case 'retain': retain = options[key]; break;
+      case 'exclude': exclude = options[key]; break;
+      case 'exclude_authid': excludeAuthid = options[key]; break;
+      case 'exclude_authrole': excludeAuthrole = options[key]; break;
+      case 'eligible': eligible = options[key]; break;
+      case 'eligible_authid': eligibleAuthid = options[key]; break;
+      case 'eligible_authrole': eligibleAuthrole = options[key]; break;
+      case mqttPropertiesKey: mqtt = options[key]; break;
+      case 'forward_for': hops = options[key]; break;
+      default: continue;
+    }
+    known = true;
+  }
+  if (!known) return defaultPublishOptions;
   return {
-    acknowledge: bool(options, 'acknowledge', false),
-    excludeMe: bool(options, 'exclude_me', true),
-    discloseMe: bool(options, 'disclose_me', false),
-    retain: bool(options, 'retain', false),
-    exclude: idSet(options, 'exclude'),
-    excludeAuthid: stringSet(options, 'exclude_authid'),
-    excludeAuthrole: stringSet(options, 'exclude_authrole'),
-    eligible: idSet(options, 'eligible'),
-    eligibleAuthid: stringSet(options, 'eligible_authid'),
-    eligibleAuthrole: stringSet(options, 'eligible_authrole'),
-    mqtt: mqttProperties(options),
-    forwardFor: forwardFor(options),
+    acknowledge: bool('acknowledge', acknowledge, false),
+    excludeMe: bool('exclude_me', excludeMe, true),
+    discloseMe: bool('disclose_me', discloseMe, false),
+    retain: bool('retain', retain, false),
+    exclude: idSet('exclude', exclude),
+    excludeAuthid: stringSet('exclude_authid', excludeAuthid),
+    excludeAuthrole: stringSet('exclude_authrole', excludeAuthrole),
+    eligible: idSet('eligible', eligible),
+    eligibleAuthid: stringSet('eligible_authid', eligibleAuthid),
+    eligibleAuthrole: stringSet('eligible_authrole', eligibleAuthrole),
+    mqtt: mqttProperties(mqtt),
+    forwardFor: forwardFor(hops),
   };
 }
 
@@ -138,8 +167,8 @@ export interface SubscribeOptions {
 
 export function readSubscribeOptions(options: Dict): SubscribeOptions {
   return {
-    match: oneOf(options, 'match', matchPolicies, 'exact'),
-    getRetained: bool(options, 'get_retained', false),
+    match: oneOf('match', options.match, matchPolicies, 'exact'),
+    getRetained: bool('get_retained', options.get_retained, false),
   };
 }
 
@@ -159,11 +188,11 @@ export interface RegisterOptions {
 
 export function readRegisterOptions(options: Dict): RegisterOptions {
   return {
-    match: oneOf(options, 'match', matchPolicies, 'exact'),
-    invoke: oneOf(options, 'invoke', invocationPolicies, 'single'),
-    discloseCaller: bool(options, 'disclose_caller', false),
-    forceReregister: bool(options, 'force_reregister', false),
-    concurrency: nonNegativeInteger(options, 'concurrency'),
+    match: oneOf('match', options.match, matchPolicies, 'exact'),
+    invoke: oneOf('invoke', options.invoke, invocationPolicies, 'single'),
+    discloseCaller: bool('disclose_caller', options.disclose_caller, false),
+    forceReregister: bool('force_reregister', options.force_reregister, false),
+    concurrency: nonNegativeInteger('concurrency', options.concurrency),
   };
 }
 
@@ -178,13 +207,30 @@ export interface CallOptions {
   forwardFor?: ForwardHop[];
 }
 
+/** A call's options when its dict sets none: shared (and frozen), as for publications. */
+const defaultCallOptions: CallOptions = Object.freeze({ timeout: 0, receiveProgress: false, discloseMe: false, progress: false, forwardFor: undefined });
+
 export function readCallOptions(options: Dict): CallOptions {
+  let timeout: unknown, receiveProgress: unknown, discloseMe: unknown, progress: unknown, hops: unknown;
+  let known = false;
+  for (const key in options) {
+    switch (key) {
+      case 'timeout': timeout = options[key]; break;
+      case 'receive_progress': receiveProgress = options[key]; break;
+      case 'disclose_me': discloseMe = options[key]; break;
+      case 'progress': progress = options[key]; break;
+      case 'forward_for': hops = options[key]; break;
+      default: continue;
+    }
+    known = true;
+  }
+  if (!known) return defaultCallOptions;
   return {
-    timeout: timerMs(options, 'timeout'),
-    receiveProgress: bool(options, 'receive_progress', false),
-    discloseMe: bool(options, 'disclose_me', false),
-    progress: bool(options, 'progress', false),
-    forwardFor: forwardFor(options),
+    timeout: timerMs('timeout', timeout),
+    receiveProgress: bool('receive_progress', receiveProgress, false),
+    discloseMe: bool('disclose_me', discloseMe, false),
+    progress: bool('progress', progress, false),
+    forwardFor: forwardFor(hops),
   };
 }
 
@@ -192,9 +238,9 @@ export const cancelModes = ['skip', 'kill', 'killnowait'] as const;
 export type CancelMode = (typeof cancelModes)[number];
 
 export function readCancelMode(options: Dict): CancelMode {
-  return oneOf(options, 'mode', cancelModes, 'killnowait');
+  return oneOf('mode', options.mode, cancelModes, 'killnowait');
 }
 
 export function readYieldProgress(options: Dict): boolean {
-  return bool(options, 'progress', false);
+  return bool('progress', options.progress, false);
 }
