@@ -1,5 +1,6 @@
 import type { Invocation } from '../protocol/messages.js';
 import { WampError } from './errors.js';
+import { Interruption } from './interruption.js';
 import type { Link } from './link.js';
 import type { Registration } from './registration.js';
 import { Result } from './result.js';
@@ -26,13 +27,13 @@ function errorReply(error: unknown, interrupted: boolean): WampError {
 
 /**
  * Runs one INVOCATION: calls the endpoint, streams its progressive results, and answers with
- * YIELD or ERROR on the link it came on. `running` maps the request to its AbortController so
+ * YIELD or ERROR on the link it came on. `running` maps the request to its Interruption so
  * that INTERRUPT (or a lost connection) can signal the endpoint.
  */
-export function invoke(link: Link, message: Invocation, registration: Registration, running: Map<number, AbortController>): void {
-  const controller = new AbortController();
+export function invoke(link: Link, message: Invocation, registration: Registration, running: Map<number, Interruption>): void {
+  const interruption = new Interruption();
   const { request } = message;
-  running.set(request, controller);
+  running.set(request, interruption);
   const raw = message.details;
   const receiveProgress = raw.receive_progress === true;
   let settled = false;
@@ -46,9 +47,11 @@ export function invoke(link: Link, message: Invocation, registration: Registrati
     ...(raw as Pick<InvocationDetails, 'caller' | 'caller_authid' | 'caller_authrole'>),
     procedure: typeof raw.procedure === 'string' ? raw.procedure : registration.procedure,
     receive_progress: receiveProgress,
-    signal: controller.signal,
+    get signal() {
+      return interruption.signal;
+    },
     progress(args?: Args, kwargs?: Kwargs) {
-      if (receiveProgress && !settled && !controller.signal.aborted) sendYield(new Result(args, kwargs), true);
+      if (receiveProgress && !settled && !interruption.aborted) sendYield(new Result(args, kwargs), true);
     },
     raw,
   };
@@ -63,22 +66,22 @@ export function invoke(link: Link, message: Invocation, registration: Registrati
     }
   };
 
-  run(registration, message, details).then(
-    (result) => finish(controller.signal.aborted ? errorReply(undefined, true) : result),
-    (error: unknown) => finish(errorReply(error, controller.signal.aborted)),
+  run(registration, message, details, interruption).then(
+    (result) => finish(interruption.aborted ? errorReply(undefined, true) : result),
+    (error: unknown) => finish(errorReply(error, interruption.aborted)),
   );
 }
 
-async function run(registration: Registration, message: Invocation, details: InvocationDetails): Promise<Result> {
+async function run(registration: Registration, message: Invocation, details: InvocationDetails, interruption: Interruption): Promise<Result> {
   const returned = await registration.endpoint(message.args ?? [], message.kwargs ?? {}, details);
   if (!isAsyncIterator(returned)) return toResult(returned);
   // An async generator: each yield is a progressive result, the return value the final one.
   for (;;) {
     const step = await returned.next();
     if (step.done) return toResult(step.value);
-    if (details.signal.aborted) {
+    if (interruption.aborted) {
       await returned.return?.();
-      throw details.signal.reason;
+      throw interruption.reason;
     }
     const partial = toResult(step.value);
     details.progress(partial.args, partial.kwargs);

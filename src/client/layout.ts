@@ -76,9 +76,10 @@ export function encodeMessage(message: WampMessage): unknown[] {
 
 export type Decoded = { ok: true; message: RouterMessage } | { ok: false; error: string };
 
+const fail = (error: string): Decoded => ({ ok: false, error });
+
 /** Checks a decoded frame from the router: one of the messages a router sends a client, each element of its kind. */
 export function decodeMessage(raw: unknown): Decoded {
-  const fail = (error: string): Decoded => ({ ok: false, error });
   const type = Array.isArray(raw) ? (raw[0] as number) : NaN;
   if (!fromRouter.has(type)) return fail(Array.isArray(raw) ? `unexpected message type ${String(raw[0])}` : 'a message must be a list');
   const list = raw as unknown[];

@@ -6,6 +6,7 @@ import { Connection, type RestoreSummary } from './connection.js';
 import { checkUri, ConnectionLostError, detailsMessage, SessionClosedError, WampError } from './errors.js';
 import type { Established } from './handshake.js';
 import type { RouterMessage } from './layout.js';
+import type { Interruption } from './interruption.js';
 import { invoke } from './invocation.js';
 import { describeEnd, type Link, type LinkEnd } from './link.js';
 import { Registration } from './registration.js';
@@ -50,7 +51,7 @@ export class Session {
   #lastRequest = 0;
   readonly #requests = new RequestTable();
   readonly #calls = new Map<number, OutgoingCall>();
-  readonly #invocations = new Map<number, AbortController>();
+  readonly #invocations = new Map<number, Interruption>();
   readonly #subscriptions = new SubscriptionTable();
   readonly #registrations = new Set<Registration>();
   readonly #registrationsById = new Map<number, Registration>();
@@ -130,17 +131,23 @@ export class Session {
   ): Promise<Result<RA, RK>> {
     this.#check('call', procedure, 'exact', args, kwargs);
     return new Promise<Result>((resolve, reject) => {
-      const call = new OutgoingCall(procedure, args, kwargs, options as CallOptions, resolve, reject, (request) => this.#calls.delete(request));
+      const call = new OutgoingCall(procedure, args, kwargs, options as CallOptions, resolve, reject, this.#forgetCall);
       if (call.isDone) return;
-      const send = (link: Link): void => {
-        if (call.isDone) return;
-        const request = ++this.#lastRequest;
-        this.#calls.set(request, call);
-        call.send(link, request);
-      };
-      if (this.#link) send(this.#link);
-      else this.#connection.whenOpen().then(send, (error: Error) => call.lost(error));
+      if (this.#link) this.#sendCall(this.#link, call);
+      else this.#connection.whenOpen().then((link) => this.#sendCall(link, call), (error: Error) => call.lost(error));
     }) as Promise<Result<RA, RK>>;
+  }
+
+  /** One function for every call, rather than a closure per call. */
+  readonly #forgetCall = (request: number): void => {
+    this.#calls.delete(request);
+  };
+
+  #sendCall(link: Link, call: OutgoingCall): void {
+    if (call.isDone) return;
+    const request = ++this.#lastRequest;
+    this.#calls.set(request, call);
+    call.send(link, request);
   }
 
   /**
@@ -273,7 +280,7 @@ export class Session {
     this.#requests.failAll(error);
     for (const call of [...this.#calls.values()]) call.lost(error);
     this.#calls.clear();
-    for (const controller of this.#invocations.values()) controller.abort(error);
+    for (const interruption of this.#invocations.values()) interruption.abort(error);
     this.#invocations.clear();
     this.#subscriptions.unbindAll();
     this.#registrationsById.clear();
