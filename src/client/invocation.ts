@@ -1,11 +1,13 @@
 import type { Invocation } from '../protocol/messages.js';
 import { WampError } from './errors.js';
-import { Interruption } from './interruption.js';
 import type { Link } from './link.js';
 import type { Registration } from './registration.js';
 import { Result } from './result.js';
 import type { Args, InvocationDetails, Kwargs } from './types.js';
 import { ERROR, INVOCATION, YIELD, CANCELED_URI } from './wire.js';
+
+/** Signals a running invocation's endpoint (INTERRUPT, or the connection lost); the first reason stays. */
+export type Interrupt = (reason: unknown) => void;
 
 function toResult(value: unknown): Result {
   if (value instanceof Result) return value;
@@ -27,13 +29,20 @@ function errorReply(error: unknown, interrupted: boolean): WampError {
 
 /**
  * Runs one INVOCATION: calls the endpoint, streams its progressive results, and answers with
- * YIELD or ERROR on the link it came on. `running` maps the request to its Interruption so
- * that INTERRUPT (or a lost connection) can signal the endpoint.
+ * YIELD or ERROR on the link it came on. `running` maps the request to its Interrupt so that
+ * INTERRUPT (or a lost connection) can signal the endpoint.
  */
-export function invoke(link: Link, message: Invocation, registration: Registration, running: Map<number, Interruption>): void {
-  const interruption = new Interruption();
+export function invoke(link: Link, message: Invocation, registration: Registration, running: Map<number, Interrupt>): void {
+  // The AbortController is made only when the endpoint reads `details.signal`: many never do, and
+  // one per INVOCATION was a measurable share of a router link's work (bench/RESULTS.md). An
+  // interruption that comes first is kept, and the signal made afterwards is already aborted.
+  let controller: AbortController | undefined;
+  let interrupted: { reason: unknown } | undefined;
   const { request } = message;
-  running.set(request, interruption);
+  running.set(request, (reason) => {
+    interrupted ??= { reason };
+    controller?.abort(interrupted.reason);
+  });
   const raw = message.details;
   const receiveProgress = raw.receive_progress === true;
   let settled = false;
@@ -48,10 +57,12 @@ export function invoke(link: Link, message: Invocation, registration: Registrati
     procedure: typeof raw.procedure === 'string' ? raw.procedure : registration.procedure,
     receive_progress: receiveProgress,
     get signal() {
-      return interruption.signal;
+      controller ??= new AbortController();
+      if (interrupted) controller.abort(interrupted.reason);
+      return controller.signal;
     },
     progress(args?: Args, kwargs?: Kwargs) {
-      if (receiveProgress && !settled && !interruption.aborted) sendYield(new Result(args, kwargs), true);
+      if (receiveProgress && !settled && !interrupted) sendYield(new Result(args, kwargs), true);
     },
     raw,
   };
@@ -66,22 +77,22 @@ export function invoke(link: Link, message: Invocation, registration: Registrati
     }
   };
 
-  run(registration, message, details, interruption).then(
-    (result) => finish(interruption.aborted ? errorReply(undefined, true) : result),
-    (error: unknown) => finish(errorReply(error, interruption.aborted)),
+  run(registration, message, details).then(
+    (result) => finish(interrupted ? errorReply(undefined, true) : result),
+    (error: unknown) => finish(errorReply(error, !!interrupted)),
   );
 }
 
-async function run(registration: Registration, message: Invocation, details: InvocationDetails, interruption: Interruption): Promise<Result> {
+async function run(registration: Registration, message: Invocation, details: InvocationDetails): Promise<Result> {
   const returned = await registration.endpoint(message.args ?? [], message.kwargs ?? {}, details);
   if (!isAsyncIterator(returned)) return toResult(returned);
   // An async generator: each yield is a progressive result, the return value the final one.
   for (;;) {
     const step = await returned.next();
     if (step.done) return toResult(step.value);
-    if (interruption.aborted) {
+    if (details.signal.aborted) {
       await returned.return?.();
-      throw interruption.reason;
+      throw details.signal.reason;
     }
     const partial = toResult(step.value);
     details.progress(partial.args, partial.kwargs);

@@ -51,8 +51,7 @@ export function webSocketTransport(WebSocketClass: WebSocketConstructor, openTim
       // A frame is text, a Buffer (`ws`) or an ArrayBuffer (browsers, undici). A Buffer may be a view
       // of `ws`'s read buffer: binary values the codecs decode from it are views too (as on the
       // router's own connections), so a payload kept alive keeps that read buffer alive.
-      socket.onmessage = ({ data }) =>
-        handlers.message(typeof data === 'string' || ArrayBuffer.isView(data) ? (data as Frame) : new Uint8Array(data as ArrayBuffer));
+      socket.onmessage = ({ data }) => handlers.message(data instanceof ArrayBuffer ? new Uint8Array(data) : (data as Frame));
       // Browsers hide the cause of a failed connection; `ws` puts it in `message`.
       socket.onerror = (event) => reject(new TransportError(`cannot connect to ${url}: ${(event as { message?: string }).message ?? 'error'}`));
       socket.onclose = (event) => {
