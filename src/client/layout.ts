@@ -74,25 +74,25 @@ export function encodeMessage(message: WampMessage): unknown[] {
   return wire;
 }
 
-export type Decoded = { ok: true; message: RouterMessage } | { ok: false; error: string };
-
-const fail = (error: string): Decoded => ({ ok: false, error });
-
-/** Checks a decoded frame from the router: one of the messages a router sends a client, each element of its kind. */
-export function decodeMessage(raw: unknown): Decoded {
+/**
+ * Checks a decoded frame from the router: one of the messages a router sends a client, each
+ * element of its kind. Returns the message, or a string saying what is wrong (no wrapper object:
+ * it runs on every message received).
+ */
+export function decodeMessage(raw: unknown): RouterMessage | string {
   const type = Array.isArray(raw) ? (raw[0] as number) : NaN;
-  if (!fromRouter.has(type)) return fail(Array.isArray(raw) ? `unexpected message type ${String(raw[0])}` : 'a message must be a list');
+  if (!fromRouter.has(type)) return Array.isArray(raw) ? `unexpected message type ${String(raw[0])}` : 'a message must be a list';
   const list = raw as unknown[];
   const { fields, required } = fieldsOf.get(type)!;
   if (list.length <= required || list.length > fields.length + 1) {
-    return fail(`message type ${type} must have ${required + 1} to ${fields.length + 1} elements, got ${list.length}`);
+    return `message type ${type} must have ${required + 1} to ${fields.length + 1} elements, got ${list.length}`;
   }
   const message: Record<string, unknown> = { type };
   for (let at = 1; at < list.length; at++) {
     const [name, kind] = fields[at - 1]!;
     const [test, expected] = kinds[kind]!;
-    if (!test(list[at])) return fail(`message type ${type}: ${name} (element ${at}) must be ${expected}`);
+    if (!test(list[at])) return `message type ${type}: ${name} (element ${at}) must be ${expected}`;
     message[name] = list[at];
   }
-  return { ok: true, message: message as unknown as RouterMessage };
+  return message as unknown as RouterMessage;
 }

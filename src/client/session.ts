@@ -130,23 +130,17 @@ export class Session {
   ): Promise<Result<RA, RK>> {
     this.#check('call', procedure, 'exact', args, kwargs);
     return new Promise<Result>((resolve, reject) => {
-      const call = new OutgoingCall(procedure, args, kwargs, options as CallOptions, resolve, reject, this.#forgetCall);
+      const call = new OutgoingCall(procedure, args, kwargs, options as CallOptions, resolve, reject, (request) => this.#calls.delete(request));
       if (call.isDone) return;
-      if (this.#link) this.#sendCall(this.#link, call);
-      else this.#connection.whenOpen().then((link) => this.#sendCall(link, call), (error: Error) => call.lost(error));
+      const send = (link: Link): void => {
+        if (call.isDone) return;
+        const request = ++this.#lastRequest;
+        this.#calls.set(request, call);
+        call.send(link, request);
+      };
+      if (this.#link) send(this.#link);
+      else this.#connection.whenOpen().then(send, (error: Error) => call.lost(error));
     }) as Promise<Result<RA, RK>>;
-  }
-
-  /** One function for every call, rather than a closure per call. */
-  readonly #forgetCall = (request: number): void => {
-    this.#calls.delete(request);
-  };
-
-  #sendCall(link: Link, call: OutgoingCall): void {
-    if (call.isDone) return;
-    const request = ++this.#lastRequest;
-    this.#calls.set(request, call);
-    call.send(link, request);
   }
 
   /**
