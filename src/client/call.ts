@@ -16,7 +16,8 @@ export class OutgoingCall {
   #request = 0;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #done = false;
-  readonly #onAbort = (): void => this.#cancel(this.#options.cancelMode ?? 'kill', this.#options.signal!.reason);
+  /** Made only for a call with a signal: most calls have none. */
+  #onAbort: (() => void) | undefined;
 
   readonly #args: Args | undefined;
   readonly #kwargs: Kwargs | undefined;
@@ -46,7 +47,10 @@ export class OutgoingCall {
       this.#finish(signal.reason, false);
       return;
     }
-    signal?.addEventListener('abort', this.#onAbort, { once: true });
+    if (signal) {
+      this.#onAbort = () => this.#cancel(this.#options.cancelMode ?? 'kill', signal.reason);
+      signal.addEventListener('abort', this.#onAbort, { once: true });
+    }
     if (timeout > 0) {
       this.#timer = setTimeout(
         () => this.#cancel('killnowait', new WampError(TIMEOUT_URI, [`call to ${procedure} timed out after ${timeout} ms`])),
@@ -105,7 +109,7 @@ export class OutgoingCall {
     if (this.#done) return;
     this.#done = true;
     clearTimeout(this.#timer);
-    this.#options.signal?.removeEventListener('abort', this.#onAbort);
+    if (this.#onAbort) this.#options.signal!.removeEventListener('abort', this.#onAbort);
     if (this.#request) this.#forget(this.#request);
     if (success) this.#resolve(outcome as Result);
     else this.#reject(outcome);

@@ -6,6 +6,9 @@ import { Result } from './result.js';
 import type { Args, InvocationDetails, Kwargs } from './types.js';
 import { ERROR, INVOCATION, YIELD, CANCELED_URI } from './wire.js';
 
+/** Signals a running invocation's endpoint (INTERRUPT, or the connection lost); the first reason stays. */
+export type Interrupt = (reason: unknown) => void;
+
 function toResult(value: unknown): Result {
   if (value instanceof Result) return value;
   return value === undefined ? new Result() : new Result([value]);
@@ -26,13 +29,20 @@ function errorReply(error: unknown, interrupted: boolean): WampError {
 
 /**
  * Runs one INVOCATION: calls the endpoint, streams its progressive results, and answers with
- * YIELD or ERROR on the link it came on. `running` maps the request to its AbortController so
- * that INTERRUPT (or a lost connection) can signal the endpoint.
+ * YIELD or ERROR on the link it came on. `running` maps the request to its Interrupt so that
+ * INTERRUPT (or a lost connection) can signal the endpoint.
  */
-export function invoke(link: Link, message: Invocation, registration: Registration, running: Map<number, AbortController>): void {
-  const controller = new AbortController();
+export function invoke(link: Link, message: Invocation, registration: Registration, running: Map<number, Interrupt>): void {
+  // The AbortController is made only when the endpoint reads `details.signal`: many never do, and
+  // one per INVOCATION was a measurable share of a router link's work (bench/RESULTS.md). An
+  // interruption that comes first is kept, and the signal made afterwards is already aborted.
+  let controller: AbortController | undefined;
+  let interrupted: { reason: unknown } | undefined;
   const { request } = message;
-  running.set(request, controller);
+  running.set(request, (reason) => {
+    interrupted ??= { reason };
+    controller?.abort(interrupted.reason);
+  });
   const raw = message.details;
   const receiveProgress = raw.receive_progress === true;
   let settled = false;
@@ -46,9 +56,13 @@ export function invoke(link: Link, message: Invocation, registration: Registrati
     ...(raw as Pick<InvocationDetails, 'caller' | 'caller_authid' | 'caller_authrole'>),
     procedure: typeof raw.procedure === 'string' ? raw.procedure : registration.procedure,
     receive_progress: receiveProgress,
-    signal: controller.signal,
+    get signal() {
+      controller ??= new AbortController();
+      if (interrupted) controller.abort(interrupted.reason);
+      return controller.signal;
+    },
     progress(args?: Args, kwargs?: Kwargs) {
-      if (receiveProgress && !settled && !controller.signal.aborted) sendYield(new Result(args, kwargs), true);
+      if (receiveProgress && !settled && !interrupted) sendYield(new Result(args, kwargs), true);
     },
     raw,
   };
@@ -64,8 +78,8 @@ export function invoke(link: Link, message: Invocation, registration: Registrati
   };
 
   run(registration, message, details).then(
-    (result) => finish(controller.signal.aborted ? errorReply(undefined, true) : result),
-    (error: unknown) => finish(errorReply(error, controller.signal.aborted)),
+    (result) => finish(interrupted ? errorReply(undefined, true) : result),
+    (error: unknown) => finish(errorReply(error, !!interrupted)),
   );
 }
 

@@ -47,9 +47,9 @@ export class Link {
       this.abort(PROTOCOL_VIOLATION_URI, `cannot decode a ${this.codec.name} frame: ${(error as Error).message}`);
       return;
     }
-    const parsed = decodeMessage(raw);
-    if (parsed.ok) this.onMessage(parsed.message);
-    else this.abort(PROTOCOL_VIOLATION_URI, parsed.error);
+    const message = decodeMessage(raw);
+    if (typeof message === 'string') this.abort(PROTOCOL_VIOLATION_URI, message);
+    else this.onMessage(message);
   }
 
   /** Sends ABORT and drops the connection. */

@@ -351,6 +351,51 @@ describe('client registrations', () => {
     assert.match(String((aborted as Error).message), /canceled \(kill\)/);
   });
 
+  it('makes no AbortController for an invocation whose endpoint never reads its signal, and answers an INTERRUPT all the same', async () => {
+    const { peer, session } = await open();
+    let release!: () => void;
+    await registered(session, peer, () => new Promise<string>((resolve) => (release = () => resolve('late'))));
+    const Original = globalThis.AbortController;
+    let made = 0;
+    globalThis.AbortController = class extends Original {
+      constructor() {
+        super();
+        made++;
+      }
+    };
+    try {
+      peer.send({ type: MessageType.INVOCATION, request: 8, registration: 30, details: {} });
+      peer.send({ type: MessageType.INTERRUPT, request: 8, options: { mode: 'kill' } });
+      await new Promise((resolve) => setImmediate(resolve));
+      release();
+      const error = await peer.expect(MessageType.ERROR);
+      assert.deepEqual([error.request, error.error], [8, ErrorUri.canceled]);
+      assert.equal(made, 0);
+    } finally {
+      globalThis.AbortController = Original;
+    }
+  });
+
+  it('gives an endpoint that reads its signal after an INTERRUPT a signal already aborted with its reason', async () => {
+    const { peer, session } = await open();
+    let interrupted!: () => void;
+    const seen = new Promise<void>((resolve) => (interrupted = resolve));
+    let signal: AbortSignal | undefined;
+    await registered(session, peer, async (_args, _kwargs, details) => {
+      await seen;
+      signal = details.signal;
+      return 'ignored';
+    });
+    peer.send({ type: MessageType.INVOCATION, request: 9, registration: 30, details: {} });
+    peer.send({ type: MessageType.INTERRUPT, request: 9, options: { mode: 'killnowait' } });
+    await new Promise((resolve) => setImmediate(resolve));
+    interrupted();
+    const error = await peer.expect(MessageType.ERROR);
+    assert.deepEqual([error.request, error.error], [9, ErrorUri.canceled]);
+    assert.equal(signal?.aborted, true);
+    assert.match(String((signal?.reason as Error).message), /canceled \(killnowait\)/);
+  });
+
   it('unregisters', async () => {
     const { peer, session } = await open();
     const registration = await registered(session, peer, () => 1);

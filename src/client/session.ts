@@ -6,7 +6,7 @@ import { Connection, type RestoreSummary } from './connection.js';
 import { checkUri, ConnectionLostError, detailsMessage, SessionClosedError, WampError } from './errors.js';
 import type { Established } from './handshake.js';
 import type { RouterMessage } from './layout.js';
-import { invoke } from './invocation.js';
+import { invoke, type Interrupt } from './invocation.js';
 import { describeEnd, type Link, type LinkEnd } from './link.js';
 import { Registration } from './registration.js';
 import { RequestTable } from './requests.js';
@@ -50,7 +50,7 @@ export class Session {
   #lastRequest = 0;
   readonly #requests = new RequestTable();
   readonly #calls = new Map<number, OutgoingCall>();
-  readonly #invocations = new Map<number, AbortController>();
+  readonly #invocations = new Map<number, Interrupt>();
   readonly #subscriptions = new SubscriptionTable();
   readonly #registrations = new Set<Registration>();
   readonly #registrationsById = new Map<number, Registration>();
@@ -273,7 +273,7 @@ export class Session {
     this.#requests.failAll(error);
     for (const call of [...this.#calls.values()]) call.lost(error);
     this.#calls.clear();
-    for (const controller of this.#invocations.values()) controller.abort(error);
+    for (const interrupt of this.#invocations.values()) interrupt(error);
     this.#invocations.clear();
     this.#subscriptions.unbindAll();
     this.#registrationsById.clear();
@@ -315,7 +315,7 @@ export class Session {
       }
       case INTERRUPT: {
         // The endpoint's signal.reason says how: INTERRUPT.Options.mode is "kill" or "killnowait".
-        this.#invocations.get(message.request)?.abort(new WampError(CANCELED_URI, [`canceled (${String(message.options.mode ?? 'kill')})`]));
+        this.#invocations.get(message.request)?.(new WampError(CANCELED_URI, [`canceled (${String(message.options.mode ?? 'kill')})`]));
         return;
       }
       case ERROR:

@@ -50,14 +50,16 @@ export class Subscription<A extends Args = Args, K extends Kwargs = Kwargs> impl
       this.#channel!.push(typed);
       return;
     }
-    const report = (error: unknown): void => this.#owner.reportHandlerError(error, this.topic);
     try {
       const returned: unknown = this.#handler(typed.args, typed.kwargs, typed.details);
-      if (returned instanceof Promise) returned.catch(report);
+      if (returned instanceof Promise) returned.catch(this.#report);
     } catch (error) {
-      report(error);
+      this.#report(error);
     }
   }
+
+  /** One function for every event, rather than a closure per event. */
+  readonly #report = (error: unknown): void => this.#owner.reportHandlerError(error, this.topic);
 
   /** Ends it on this side; an iterator loop finishes, or throws `error` when one is given. */
   end(error?: Error): void {

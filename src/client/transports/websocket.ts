@@ -1,5 +1,5 @@
 import { TransportError } from '../errors.js';
-import type { Transport, TransportFactory } from '../transport.js';
+import type { Frame, Transport, TransportFactory } from '../transport.js';
 
 /** The part of the WHATWG WebSocket API the client uses; `ws` implements it too. */
 export interface WebSocketLike {
@@ -34,7 +34,11 @@ export function webSocketTransport(WebSocketClass: WebSocketConstructor, openTim
         reject(new TransportError(`cannot connect to ${url}: no answer within ${openTimeoutMs} ms`));
         socket.close();
       }, openTimeoutMs);
-      socket.binaryType = 'arraybuffer';
+      // `ws` hands over its own Buffers as 'nodebuffer'; as 'arraybuffer' it copies every message
+      // out of its read buffer to make one. Browsers and undici ignore the value (or take 'blob'),
+      // so read it back and fall back to ArrayBuffers there.
+      socket.binaryType = 'nodebuffer';
+      if (socket.binaryType !== 'nodebuffer') socket.binaryType = 'arraybuffer';
       socket.onopen = () => {
         open = true;
         clearTimeout(timer);
@@ -44,8 +48,10 @@ export function webSocketTransport(WebSocketClass: WebSocketConstructor, openTim
           close: (code, reason) => socket.close(code, reason),
         });
       };
-      // binaryType "arraybuffer": a frame is text or an ArrayBuffer, in browsers and in `ws` alike.
-      socket.onmessage = ({ data }) => handlers.message(typeof data === 'string' ? data : new Uint8Array(data as ArrayBuffer));
+      // A frame is text, a Buffer (`ws`) or an ArrayBuffer (browsers, undici). A Buffer may be a view
+      // of `ws`'s read buffer: binary values the codecs decode from it are views too (as on the
+      // router's own connections), so a payload kept alive keeps that read buffer alive.
+      socket.onmessage = ({ data }) => handlers.message(data instanceof ArrayBuffer ? new Uint8Array(data) : (data as Frame));
       // Browsers hide the cause of a failed connection; `ws` puts it in `message`.
       socket.onerror = (event) => reject(new TransportError(`cannot connect to ${url}: ${(event as { message?: string }).message ?? 'error'}`));
       socket.onclose = (event) => {
