@@ -16,6 +16,7 @@ import { requestPath } from './request-path.js';
 import { websocketOriginCheck } from './origin-pattern.js';
 import { refuseUpgrade } from './upgrade-refusal.js';
 import type { WebSocketCookies } from './websocket-cookie.js';
+import { onCloseFrame } from './ws-close-frame.js';
 import { withVisit, type CookieVisit } from '../auth/cookie/cookie-sign-in.js';
 import { PerKeyLogThrottle } from '../router/limits/warning-throttle.js';
 
@@ -220,6 +221,8 @@ export class WebSocketService {
     ws.on('error', this.listeners.error);
     connection.link = this.attach(connection);
     this.keep(ws, connection);
+    // The session leaves at the client's close frame, not when its TCP connection ends (ws-close-frame.ts).
+    onCloseFrame(ws, () => connection.closed());
   }
 
   /**
