@@ -75,9 +75,13 @@ export class RawSocketConnection {
     socket.on('data', (chunk: Buffer) => this.received(chunk));
     socket.on('error', (error: Error & { code?: string }) => this.log.debug({ code: error.code, err: error.message }, 'RawSocket connection error'));
     socket.on('close', () => this.closed());
-    // RawSocket has no half-close: a client that ended its side is gone. (A socket from an HTTP
+    // RawSocket has no half-close: a client that ended its side is gone, its session with it at
+    // once, even while our last bytes still wait for it to read them. (A socket from an HTTP
     // server, on a universal port, is half-open and would otherwise stay open forever.)
-    socket.on('end', () => this.socket.end());
+    socket.on('end', () => {
+      this.link?.detach();
+      this.socket.end();
+    });
     const timeout = settings.openHandshakeTimeout;
     if (timeout > 0) {
       this.handshakeTimer = setTimeout(() => this.handshakeTimedOut(), timeout);
