@@ -2,8 +2,9 @@ import type { Socket } from 'node:net';
 import { after, describe, it } from 'node:test';
 import { generate, type Packet } from 'mqtt-packet';
 import { WebSocket } from 'ws';
-import { connectMqtt, mqttTestConfig, RawMqtt, testMqtt } from '../support/mqtt.js';
+import { connectMqtt, metric, mqttTestConfig, RawMqtt, testMqtt } from '../support/mqtt.js';
 import { startTestNode } from '../support/node.js';
+import { waitFor } from '../support/wait.js';
 
 /**
  * An MQTT client that ends its side of the connection (TCP FIN; over WebSocket, its close frame)
@@ -18,6 +19,7 @@ const config = mqttTestConfig({ maxBufferedBytes: 64 * MiB });
 config.listeners[0]!.paths['/mqtt'] = { type: 'mqtt', ...testMqtt({ maxBufferedBytes: 64 * MiB }) };
 const node = await startTestNode(config);
 after(() => node.stop());
+const scrape = (name: string): number => metric(node.metrics.exposition(), name);
 
 const connectPacket = (will: string): Packet => ({
   cmd: 'connect', protocolId: 'MQTT', protocolVersion: 5, clientId: '', clean: true, keepalive: 0,
@@ -36,6 +38,7 @@ describe('an MQTT client that ends its side of the connection', () => {
   it('over TCP: its will goes at its FIN, though our last bytes wait for it to read', async () => {
     const watcher = await connectMqtt(node.ports.get('mqtt')!);
     await watcher.client.subscribeAsync('leaves/tcp/will');
+    const connections = scrape('junction_mqtt_connections{transport="mqtt"}');
     const leaver = await RawMqtt.open(node.ports.get('mqtt')!, 5);
     leaver.send(connectPacket('leaves/tcp/will') as unknown as Record<string, unknown>);
     await leaver.next('connack');
@@ -45,6 +48,8 @@ describe('an MQTT client that ends its side of the connection', () => {
     await flood('leaves/tcp/fill', 24 * MiB); // more than loopback's buffers hold
     (leaver as unknown as { socket: Socket }).socket.end();
     await watcher.until((messages) => messages.some((m) => m.topic === 'leaves/tcp/will'), 'the will', 5_000);
+    // The connection too, a second later: what it has not read by then it never will.
+    await waitFor(() => scrape('junction_mqtt_connections{transport="mqtt"}') === connections, 'the connection closed', 5_000);
     leaver.end();
     await watcher.client.endAsync();
   });

@@ -3,6 +3,8 @@ import { loadDocument } from '../../src/config/test-support.js';
 import { startNode } from '../../src/node/node.js';
 import { MessageType as T } from '../../src/protocol/codes.js';
 import { silentLogger } from '../../src/router/log.js';
+import { metric } from '../support/mqtt.js';
+import { waitFor } from '../support/wait.js';
 import { hello, leakDocument, loopback, rawSocketPeer, webSocketPeer } from '../support/leak-peers.js';
 
 /**
@@ -18,6 +20,7 @@ const node = await startNode(loadDocument(leakDocument([
   { type: 'rawsocket', id: 'raw', endpoint: loopback, serializers: ['json'], options: { max_buffered_bytes: 64 * MiB } },
 ])), { log: silentLogger, shutdownGraceMs: 200 });
 after(() => node.stop());
+const scrape = (name: string): number => metric(node.metrics.exposition(), name);
 
 describe('a RawSocket client that ends its side of the connection', () => {
   it('leaves at its FIN, though the router\'s last bytes wait for it to read', async () => {
@@ -25,6 +28,7 @@ describe('a RawSocket client that ends its side of the connection', () => {
     await hello(watcher);
     watcher.send([T.SUBSCRIBE, 1, {}, 'wamp.session.on_leave']);
     await watcher.next((m) => m[0] === T.SUBSCRIBED);
+    const connections = scrape('junction_rawsocket_connections');
     const leaver = await rawSocketPeer(node.ports.get('raw')!);
     const sessionId = (await hello(leaver))[1];
     leaver.send([T.SUBSCRIBE, 2, {}, 'fill']);
@@ -36,6 +40,8 @@ describe('a RawSocket client that ends its side of the connection', () => {
     await watcher.next((m) => m[0] === T.PUBLISHED && m[1] === 200, 30_000);
     leaver.vanish(2); // FIN
     await watcher.next((m) => m[0] === T.EVENT && (m[4] as unknown[] | undefined)?.[0] === sessionId, 5_000);
+    // The connection too, a second later: what it has not read by then it never will.
+    await waitFor(() => scrape('junction_rawsocket_connections') === connections, 'the connection closed', 5_000);
     leaver.vanish(0);
     watcher.vanish(0);
   });
