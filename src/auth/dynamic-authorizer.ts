@@ -3,6 +3,7 @@ import { isDict } from '../protocol/parse.js';
 import type { Action, Decision, SessionFacts } from '../router/hooks.js';
 import { clipped, type Logger } from '../router/log.js';
 import { trustedRole, type ProcedureCaller } from './caller.js';
+import type { CacheDrops } from './realm-authorizer.js';
 
 export interface DynamicAuthorizerSettings {
   /** The realm whose role this authorizes; the procedure is called in it. */
@@ -11,6 +12,8 @@ export interface DynamicAuthorizerSettings {
   procedure: string;
   /** Cached decisions kept at most; the oldest go first. */
   maxCached?: number;
+  /** Where the decisions let go for room are counted. */
+  drops?: CacheDrops;
 }
 
 type Answer = { ok: true; decision: Decision; cache: boolean } | { ok: false; why: string };
@@ -72,7 +75,10 @@ export class DynamicAuthorizer {
 
   private remember(key: string, decision: Decision): void {
     this.cache.set(key, decision);
-    if (this.cache.size > this.maxCached) this.cache.delete(this.cache.keys().next().value!);
+    if (this.cache.size > this.maxCached) {
+      this.cache.delete(this.cache.keys().next().value!);
+      if (this.settings.drops) this.settings.drops.count++;
+    }
   }
 }
 

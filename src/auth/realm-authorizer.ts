@@ -5,6 +5,13 @@ import { trustedRole } from './caller.js';
 /** How one role is authorized: its static permissions (answering synchronously) or a dynamic authorizer. */
 export interface RoleAuthorizer {
   authorize(session: SessionFacts, action: Action, uri: string, options: Dict): Decision | Promise<Decision>;
+  /** Decisions it remembers now (a metric reads it at scrape time). */
+  readonly cachedCount: number;
+}
+
+/** Decisions the roles' caches let go because they were full, counted for a metric: one per node, shared by every role. */
+export interface CacheDrops {
+  count: number;
 }
 
 const allowed: Decision = Object.freeze({ allow: true });
@@ -26,6 +33,13 @@ export function isRouterSession(session: SessionFacts): boolean {
  */
 export class RealmAuthorizer implements Authorizer {
   constructor(private readonly roles: ReadonlyMap<string, RoleAuthorizer>) {}
+
+  /** Decisions its roles remember now. */
+  get cachedCount(): number {
+    let count = 0;
+    for (const role of this.roles.values()) count += role.cachedCount;
+    return count;
+  }
 
   authorize(session: SessionFacts, action: Action, uri: string, options: Dict): Decision | Promise<Decision> {
     if (isRouterSession(session)) return allowed;

@@ -1,5 +1,9 @@
 import { uriMatches, type MatchPolicy } from '../protocol/uri.js';
 import type { Action, Decision } from '../router/hooks.js';
+import type { CacheDrops } from './realm-authorizer.js';
+
+/** URIs whose deciding permission a role remembers, at most (README limits table). */
+const MAX_REMEMBERED_URIS = 4_096;
 
 export interface StaticPermission {
   uri: string;
@@ -28,7 +32,15 @@ export class PermissionTable {
   /** The deciding permission per URI (null: none matches). Every publish asks, so repeats skip the scan. */
   private readonly decided = new Map<string, StaticPermission | null>();
 
-  constructor(private readonly permissions: readonly StaticPermission[], private readonly maxRemembered = 4096) {}
+  constructor(
+    private readonly permissions: readonly StaticPermission[],
+    private readonly maxRemembered = MAX_REMEMBERED_URIS,
+    private readonly drops: CacheDrops = { count: 0 },
+  ) {}
+
+  get cachedCount(): number {
+    return this.decided.size;
+  }
 
   /** The permission that decides for `uri`, if any matches. */
   decidingPermission(uri: string): StaticPermission | undefined {
@@ -40,7 +52,10 @@ export class PermissionTable {
       if (!best || moreSpecific(permission, best)) best = permission;
     }
     // Bounded: a client publishing to ever new URIs only ever costs the scan.
-    if (this.decided.size >= this.maxRemembered) this.decided.clear();
+    if (this.decided.size >= this.maxRemembered) {
+      this.drops.count += this.decided.size;
+      this.decided.clear();
+    }
     this.decided.set(uri, best ?? null);
     return best;
   }

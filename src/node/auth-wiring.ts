@@ -5,7 +5,7 @@ import { DynamicAuthorizer } from '../auth/dynamic-authorizer.js';
 import { authGate as gateOf } from '../auth/gate.js';
 import type { AuthMethod, ConnectionMethod, SignInObserver } from '../auth/method.js';
 import { ProxyBackend, proxyAuthmethod } from '../auth/proxy-backend.js';
-import { RealmAuthorizer, type RoleAuthorizer } from '../auth/realm-authorizer.js';
+import { RealmAuthorizer, type CacheDrops, type RoleAuthorizer } from '../auth/realm-authorizer.js';
 import { dynamicScram, staticScram } from '../auth/scram.js';
 import { ServiceSessions } from '../auth/service-sessions.js';
 import { defaultDynamicCallTimeoutMs } from '../auth/sign-in-defaults.js';
@@ -56,6 +56,10 @@ export class NodeAuth {
   private readonly services: ServiceSessions;
   private readonly log: Logger;
   private readonly roles = new Map<string, Set<string>>();
+  /** Each realm's authorizer as last built (a reload builds new ones): their caches are metered. */
+  private readonly authorizers = new Map<string, RealmAuthorizer>();
+  /** Decisions the roles' caches let go because they were full, all realms. */
+  readonly authorizationDrops: CacheDrops = { count: 0 };
 
   constructor(config: Pick<JunctionConfig, 'realms'>, private readonly options: NodeAuthOptions = {}) {
     this.log = options.log ?? silentLogger;
@@ -68,11 +72,19 @@ export class NodeAuth {
   setRealms(realms: readonly RealmConfig[]): void {
     this.roles.clear();
     for (const realm of realms) this.roles.set(realm.name, new Set(realm.roles.map((role) => role.name)));
+    for (const name of this.authorizers.keys()) if (!this.roles.has(name)) this.authorizers.delete(name);
+  }
+
+  /** Each realm's current authorizer (its caches are metered). */
+  realmAuthorizers(): ReadonlyMap<string, RealmAuthorizer> {
+    return this.authorizers;
   }
 
   realmSettings(realm: RealmConfig): RealmSettings {
     const roles = new Map<string, RoleAuthorizer>(realm.roles.map((role) => [role.name, this.roleAuthorizer(realm, role)]));
-    return { name: realm.name, authorizer: new RealmAuthorizer(roles), uriCheck: realm.options.uriCheck, limits: realm.options.limits };
+    const authorizer = new RealmAuthorizer(roles);
+    this.authorizers.set(realm.name, authorizer);
+    return { name: realm.name, authorizer, uriCheck: realm.options.uriCheck, limits: realm.options.limits };
   }
 
   /** `connection`: a method the connection decides (cookie) and its observer of sign-ins, beside the configured ones. */
@@ -126,9 +138,10 @@ export class NodeAuth {
 
   private roleAuthorizer(realm: RealmConfig, role: RoleConfig): RoleAuthorizer {
     if (role.authorizer !== undefined) {
-      return new DynamicAuthorizer({ realm: realm.name, procedure: role.authorizer }, this.services, this.log.child({ realm: realm.name, role: role.name }));
+      const settings = { realm: realm.name, procedure: role.authorizer, drops: this.authorizationDrops };
+      return new DynamicAuthorizer(settings, this.services, this.log.child({ realm: realm.name, role: role.name }));
     }
-    return new PermissionTable(role.permissions);
+    return new PermissionTable(role.permissions, undefined, this.authorizationDrops);
   }
 
   private authenticator(dynamic: DynamicAuthConfig, method: string): DynamicAuthenticator {

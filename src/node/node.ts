@@ -13,6 +13,7 @@ import { NodeAuth, UnsupportedConfigError } from './auth-wiring.js';
 import { meterConnections } from './connection-meter.js';
 import { startProcessMetrics } from './process-metrics.js';
 import { meterSignIn } from './sign-in-metrics.js';
+import { meterCaches } from './cache-metrics.js';
 import { bindFailure, checkPortsFree, checkTlsFiles, type EndpointSettings } from './startup-errors.js';
 import { startComponents, stopComponents } from './bridge/components.js';
 import type { RunningComponent } from './bridge/component-types.js';
@@ -146,6 +147,7 @@ export async function startNode(config: JunctionConfig, options: NodeOptions): P
   let components = new Map<string, RunningComponent>();
   const stopProcessMetrics = startProcessMetrics(metrics);
   const stopSignInMetrics = meterSignIn(auth, metrics);
+  const stopCacheMetrics = meterCaches(auth, metrics);
   const guests = new GuestWorkers({
     log: log.child({ part: 'guests' }), metrics,
     ...(options.stopNode && { shutdown: { triggers: config.shutdownTriggers, stopNode: options.stopNode } }),
@@ -181,6 +183,7 @@ export async function startNode(config: JunctionConfig, options: NodeOptions): P
     await options.backplane?.close();
     stopProcessMetrics();
     stopSignInMetrics();
+    stopCacheMetrics();
     throw error;
   }
   const services: ServedUrl[] = [];
@@ -237,6 +240,7 @@ export async function startNode(config: JunctionConfig, options: NodeOptions): P
       await options.backplane?.close();
       stopProcessMetrics();
       stopSignInMetrics();
+      stopCacheMetrics();
       log.info({}, 'stopped');
     })());
 

@@ -12,6 +12,11 @@ const MAX_SHAPES = 256;
 const MAX_SHARED_JSON_LENGTH = 4_096;
 const shared = new Map<string, Dict>();
 
+/** Distinct announcements shared now (process-wide; a metric reads it). */
+export function sharedRolesCount(): number {
+  return shared.size;
+}
+
 export function sharedRoles(roles: Dict): Dict {
   let key: string;
   try {

@@ -16,6 +16,7 @@ import { requestPath } from './request-path.js';
 import { websocketOriginCheck } from './origin-pattern.js';
 import { refuseUpgrade } from './upgrade-refusal.js';
 import type { WebSocketCookies } from './websocket-cookie.js';
+import { onCloseFrameShared } from './ws-close-frame.js';
 import { withVisit, type CookieVisit } from '../auth/cookie/cookie-sign-in.js';
 import { PerKeyLogThrottle } from '../router/limits/warning-throttle.js';
 
@@ -220,6 +221,8 @@ export class WebSocketService {
     ws.on('error', this.listeners.error);
     connection.link = this.attach(connection);
     this.keep(ws, connection);
+    // The session leaves at the client's close frame, not when its TCP connection ends (ws-close-frame.ts).
+    onCloseFrameShared(ws, this.listeners.closeFrame);
   }
 
   /**
@@ -289,6 +292,10 @@ function connectionListeners(connections: Map<WebSocket, KeptConnection>, wheel:
     pong(this: WebSocket): void {
       const connection = connections.get(this);
       if (connection) wheel?.heard(connection);
+    },
+    /** The client's close frame: its session leaves; the connection is kept until 'close'. */
+    closeFrame(this: WebSocket): void {
+      (connections.get(this) as WebSocketConnection | undefined)?.closed();
     },
     close(this: WebSocket): void {
       const connection = connections.get(this);

@@ -3,7 +3,7 @@ import type { Codec } from '../codec/codec.js';
 import type { Encoder } from '../protocol/envelope.js';
 
 /**
- * The one place that reaches into `ws`'s internals, so that a fan-out frames each message once:
+ * One of the two places that reach into `ws`'s internals (ws-close-frame.ts is the other), so that a fan-out frames each message once:
  * a server frame without compression is the same bytes for every subscriber, so it is built once
  * per message and codec (memoized in the envelope) and written to each connection's socket,
  * instead of `ws.send` building a header and a two-buffer write per subscriber.

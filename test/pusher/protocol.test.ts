@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import PusherServer from 'pusher';
+import type { Socket } from 'node:net';
 import WebSocket from 'ws';
 import { DEFAULT_EVENT_NAME } from '../../src/transport/pusher/payload.js';
 import { CloseCode, ErrorCode } from '../../src/transport/pusher/protocol.js';
@@ -82,6 +83,24 @@ describe('pusher protocol 7 with pusher-js', () => {
     const unnamed = once<unknown>(channel, DEFAULT_EVENT_NAME);
     wamp.session.publish('news', ['plain text']);
     assert.equal(await unnamed, 'plain text');
+    await wamp.close();
+  });
+
+  it('leaves its channels at the client\'s close frame, though the client never reads again', async () => {
+    const { ws, frames } = await rawSocket(fx.server.port, `/app/${APP.key}?protocol=7&client=js&version=8.4.0`);
+    ws.send(JSON.stringify({ event: 'pusher:subscribe', data: { channel: 'close-frame' } }));
+    await waitFor(() => frames.some((frame) => frame.event === 'pusher_internal:subscription_succeeded'), 'subscription_succeeded');
+    const wamp = await openAutobahn(fx.server.wampUrl);
+    const lookup = async () => await wamp.session.call('wamp.subscription.lookup', ['close-frame']) as unknown;
+    assert.notEqual(await lookup(), null);
+    // Reads nothing from now on (the close frame answering its own included) and never ends its side of TCP.
+    (ws as unknown as { _socket: Socket })._socket.pause();
+    ws.close(1000);
+    // Within 5 s: ws's close timeout (when its socket would go) is 30 s.
+    const deadline = Date.now() + 5_000;
+    while (await lookup() !== null && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.equal(await lookup(), null, 'the channel left within 5 s');
+    ws.terminate();
     await wamp.close();
   });
 

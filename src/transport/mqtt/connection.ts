@@ -143,9 +143,15 @@ export class MqttConnection implements ClientLink, PacketSink, KeptAlive {
       this.closed({ normal: false, reason: 'the connection dropped' });
       host.socketClosed(this);
     });
-    // MQTT has no half-close: a client that ended its side is gone. (A socket from an HTTP server,
-    // on a universal port, is half-open and would otherwise stay open, its session with it, for good.)
-    socket.on('end', () => this.socket.end());
+    // MQTT has no half-close: a client that ended its side (a WebSocket client: sent its close frame)
+    // is gone, its session with it at once (without DISCONNECT: its will goes), its connection a
+    // second later even while our last bytes still wait for it. (A socket from an HTTP server, on a
+    // universal port, is half-open and would otherwise stay open, its session with it, for good.)
+    socket.on('end', () => {
+      this.closed({ normal: false, reason: 'the client closed its side of the connection' });
+      this.socket.end();
+      setTimeout(() => this.socket.destroy(), 1_000).unref(); // as when we end it: what it has not read by then, it never will
+    });
     this.timer = setTimeout(() => this.drop(`no CONNECT within ${settings.openHandshakeTimeout} ms`, 'connect_timeout'), settings.openHandshakeTimeout);
   }
 

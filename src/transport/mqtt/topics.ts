@@ -46,6 +46,12 @@ function checkLevels(topic: string, levels: string[]): void {
 const urisByTopicName = new Map<string, string>();
 const REMEMBERED_TOPIC_NAMES = 1_000;
 const REMEMBERED_TOPIC_LENGTH = 256;
+let topicNameCacheClears = 0;
+
+/** The topic-name table now (process-wide): its entries, and how often it was emptied because full. Metrics read it. */
+export function topicNameCache(): { entries: number; clears: number } {
+  return { entries: urisByTopicName.size, clears: topicNameCacheClears };
+}
 
 /** The topic name of a PUBLISH (no wildcards) as a WAMP URI. */
 export function topicNameToUri(topic: string): string {
@@ -53,7 +59,10 @@ export function topicNameToUri(topic: string): string {
   if (known !== undefined) return known;
   const uri = mapTopicName(topic);
   if (topic.length <= REMEMBERED_TOPIC_LENGTH) {
-    if (urisByTopicName.size >= REMEMBERED_TOPIC_NAMES) urisByTopicName.clear();
+    if (urisByTopicName.size >= REMEMBERED_TOPIC_NAMES) {
+      urisByTopicName.clear();
+      topicNameCacheClears++;
+    }
     urisByTopicName.set(topic, uri);
   }
   return uri;

@@ -1,5 +1,6 @@
 import { WebSocket } from 'ws';
 import type { DrainingSocket } from '../outbound-room.js';
+import { onCloseFrame } from '../ws-close-frame.js';
 import { socketUnder } from '../ws-frame.js';
 import type { MqttSocket } from './connection.js';
 
@@ -71,6 +72,9 @@ export class WebSocketAsMqttSocket implements MqttSocket {
         deliver(Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data)));
     } else if (event === 'close' || event === 'error') {
       this.ws.on(event, listener as () => void);
+    } else if (event === 'end') {
+      // The client's close frame is its end of stream: it said it is leaving, though its TCP connection may linger (ws-close-frame.ts).
+      onCloseFrame(this.ws, listener as () => void);
     }
     return this;
   }

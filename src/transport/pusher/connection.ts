@@ -11,6 +11,7 @@ import {
   type ChannelKind, type PusherFrame,
 } from './protocol.js';
 import { authProblem, channelAuthText, signinText } from './signatures.js';
+import { onCloseFrame } from '../ws-close-frame.js';
 
 /** What a connection reports to its service (metrics, logs). */
 export interface ConnectionObserver {
@@ -42,6 +43,7 @@ export class PusherConnection implements AppConnection {
   private activityTimer: NodeJS.Timeout | undefined;
   private pinged = false;
   private ended = false;
+  private slotReleased = false;
   userId: string | undefined;
 
   constructor(
@@ -59,8 +61,10 @@ export class PusherConnection implements AppConnection {
   start(): void {
     this.app.add(this);
     this.ws.on('message', (data, isBinary) => this.receive(isBinary ? undefined : data.toString()));
+    // The client's close frame (ws-close-frame.ts) or an error: it is leaving; its socket may linger until ws's close timeout.
+    onCloseFrame(this.ws, () => this.leave());
+    this.ws.on('error', () => this.leave());
     this.ws.on('close', () => this.end());
-    this.ws.on('error', () => this.end());
     // The router ended the session (meta API kill, shutdown): the client reconnects for a new one.
     void this.session.closed.then(() => this.terminate(CloseCode.reconnect, 'the router ended this connection\'s session'));
     this.send(frame('pusher:connection_established', { socket_id: this.socketId, activity_timeout: this.limits.activityTimeoutS }));
@@ -290,14 +294,21 @@ export class PusherConnection implements AppConnection {
     this.activityTimer.unref();
   }
 
-  /** The socket is gone: leave every channel (members leave, webhooks fire) and the realm. */
-  private end(): void {
+  /** The client is leaving or gone: leave every channel (members leave, webhooks fire) and the realm. */
+  private leave(): void {
     if (this.ended) return;
     this.ended = true; // from here on, leaving a channel does not unsubscribe: the session leaves as a whole
     for (const channel of [...this.subscriptions.keys()]) this.leaveChannel(channel);
     clearTimeout(this.activityTimer);
     this.app.remove(this);
     this.session.leave();
+  }
+
+  /** The connection is over (closed by us, or its socket gone): its slot too. */
+  private end(): void {
+    this.leave();
+    if (this.slotReleased) return;
+    this.slotReleased = true;
     this.observer.closed();
   }
 }

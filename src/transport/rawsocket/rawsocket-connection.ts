@@ -12,8 +12,8 @@ import {
 import { Keepalive } from './keepalive.js';
 import { RawSocketPeer, type RawSocketPeerCounters } from './rawsocket-peer.js';
 
-/** A refused client gets this long to read the error reply before its socket is destroyed. */
-const REFUSAL_GRACE_MS = 1_000;
+/** A refused client, or one that ended its side, gets this long to read what waits for it before its socket is destroyed. */
+const END_GRACE_MS = 1_000;
 
 /** Turns a connection that completed its handshake into a session; the WAMP opening must finish within helloTimeoutMs (0 = no limit). */
 export type AttachRawSocketPeer = (peer: Peer, helloTimeoutMs: number) => SessionLink;
@@ -56,7 +56,7 @@ export class RawSocketConnection {
   private handshakeBytes = Buffer.alloc(0);
   private readonly startedAt = Date.now();
   private handshakeTimer: ReturnType<typeof setTimeout> | undefined;
-  private refusalTimer: ReturnType<typeof setTimeout> | undefined;
+  private endTimer: ReturnType<typeof setTimeout> | undefined;
   private peer: RawSocketPeer | undefined;
   private link: SessionLink | undefined;
   private parser: FrameParser | undefined;
@@ -75,9 +75,15 @@ export class RawSocketConnection {
     socket.on('data', (chunk: Buffer) => this.received(chunk));
     socket.on('error', (error: Error & { code?: string }) => this.log.debug({ code: error.code, err: error.message }, 'RawSocket connection error'));
     socket.on('close', () => this.closed());
-    // RawSocket has no half-close: a client that ended its side is gone. (A socket from an HTTP
+    // RawSocket has no half-close: a client that ended its side is gone, its session with it at
+    // once, its connection soon after, even while our last bytes wait for it. (A socket from an HTTP
     // server, on a universal port, is half-open and would otherwise stay open forever.)
-    socket.on('end', () => this.socket.end());
+    socket.on('end', () => {
+      this.link?.detach();
+      this.socket.end();
+      this.endTimer ??= setTimeout(() => this.socket.destroy(), END_GRACE_MS);
+      this.endTimer.unref?.();
+    });
     const timeout = settings.openHandshakeTimeout;
     if (timeout > 0) {
       this.handshakeTimer = setTimeout(() => this.handshakeTimedOut(), timeout);
@@ -214,8 +220,8 @@ export class RawSocketConnection {
     this.settings.counters.refused.inc({ reason: counted });
     this.log.info({ code, error: handshakeErrorName(code), reason }, 'RawSocket handshake refused');
     this.socket.end(errorReply(code));
-    this.refusalTimer = setTimeout(() => this.socket.destroy(), REFUSAL_GRACE_MS);
-    this.refusalTimer.unref?.();
+    this.endTimer = setTimeout(() => this.socket.destroy(), END_GRACE_MS);
+    this.endTimer.unref?.();
   }
 
   private handshakeTimedOut(): void {
@@ -230,7 +236,7 @@ export class RawSocketConnection {
   private closed(): void {
     this.state = 'closed';
     this.clearHandshakeTimer();
-    if (this.refusalTimer) clearTimeout(this.refusalTimer);
+    if (this.endTimer) clearTimeout(this.endTimer);
     this.keepalive?.stop();
     this.parser?.stop();
     this.peer?.closed();

@@ -8,6 +8,7 @@ import type { Logger } from '../../router/log.js';
 import type { TransportInfo } from '../../router/peer.js';
 import { parseWamp1, Wamp1ProtocolError, Wamp1Type, type Wamp1ClientMessage } from './messages.js';
 import { PrefixTable, type UriMapping } from './uri-mapping.js';
+import { onCloseFrame } from '../ws-close-frame.js';
 import { plural } from '../../protocol/plural.js';
 
 export interface Wamp1Settings {
@@ -128,10 +129,16 @@ export function serveWamp1(ws: WebSocket, transport: TransportInfo, settings: Wa
     }
   });
   ws.on('error', (error: Error) => log.warn({ err: error.message }, 'WebSocket error on a WAMP v1 connection; connection closed'));
-  ws.on('close', () => {
+  // At the client's close frame, or the connection's end if it sends none (ws-close-frame.ts).
+  let left = false;
+  const leave = (): void => {
     open = false;
-    session?.leave();
-  });
+    if (left) return;
+    left = true;
+    session?.leave(); // none yet: the join, once done, leaves (open is false)
+  };
+  onCloseFrame(ws, leave);
+  ws.on('close', leave);
   hooks.join(transport).then(
     (joined) => {
       session = joined;
