@@ -1,19 +1,18 @@
 import type { MetricsRegistry } from '../metrics/registry.js';
 import { sharedRolesCount } from '../router/client-roles.js';
-import { topicNameCache } from '../transport/mqtt/topics.js';
 import type { NodeAuth } from './auth-wiring.js';
 
 /**
  * The bounded caches clients fill, as an operator reads them: entries now and what was let go for
  * room. Read at scrape time, so the lookups themselves count nothing. Returns how to stop reading.
+ * The MQTT topic-name table is metered by the MQTT door itself (transport/mqtt/topics.ts), which a
+ * node without MQTT does not load.
  */
 export function meterCaches(auth: NodeAuth, registry: MetricsRegistry): () => void {
   const authorizationCached = registry.gauge('junction_authorization_cached',
     'Authorization decisions remembered, by realm: static roles\' deciding permission per URI, dynamic authorizers\' answers with cache true');
   const authorizationDropped = registry.counter('junction_authorization_cache_dropped_total',
     'Authorization decisions let go because their role\'s cache was full (a static role\'s is emptied, a dynamic authorizer\'s oldest goes)');
-  const topicNames = registry.gauge('junction_mqtt_topic_names_cached', 'MQTT topic names remembered with their WAMP URIs, all MQTT transports of the process');
-  const topicNameClears = registry.counter('junction_mqtt_topic_name_cache_clears_total', 'Times the MQTT topic-name table was emptied because it was full');
   const clientRoles = registry.gauge('junction_client_roles_shared', 'Distinct HELLO roles announcements shared between sessions (past the limit a session keeps its own copy)');
   let realmsSeen = new Set<string>();
   return registry.collect(() => {
@@ -25,9 +24,6 @@ export function meterCaches(auth: NodeAuth, registry: MetricsRegistry): () => vo
     for (const realm of realmsSeen) if (!realms.has(realm)) authorizationCached.set(0, { realm });
     realmsSeen = realms;
     authorizationDropped.setTotal(auth.authorizationDrops.count);
-    const { entries, clears } = topicNameCache();
-    topicNames.set(entries);
-    topicNameClears.setTotal(clears);
     clientRoles.set(sharedRolesCount());
   });
 }

@@ -17,7 +17,7 @@ import { PayloadMapping, PayloadRefusal } from './payload-mapping.js';
 import { fromPacket } from './properties.js';
 import { connectRefusal, Reason, reasonForRouterError, refusalForAbort, type ConnectRefusal } from './reason-codes.js';
 import { MqttRouterSession, RouterRefusal, type TicketCredential } from './router-session.js';
-import { topicNameToUri, TopicRefusal } from './topics.js';
+import { meterTopicNames, topicNameToUri, TopicRefusal } from './topics.js';
 import { PerKeyLogThrottle } from '../../router/limits/warning-throttle.js';
 import { ErrorUri } from '../../protocol/errors.js';
 
@@ -132,6 +132,7 @@ export class MqttService implements ConnectionHost {
     };
     this.labels = { transport: id };
     const labels = this.labels;
+    meterTopicNames(metrics);
     // Names written out in each registration, so that docs/metrics.md's test finds every one.
     const withKind = (metric: Counter) => ({ inc: (extra: Record<string, string>) => metric.inc({ ...labels, ...extra }) });
     this.connectionCounters = {

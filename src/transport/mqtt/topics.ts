@@ -6,6 +6,7 @@
  * own URI rule (strict or loose) is then applied by the router, as for every session.
  */
 
+import type { MetricsRegistry } from '../../metrics/registry.js';
 import { maxUriLength, quoted, type MatchPolicy } from '../../protocol/uri.js';
 import { isRouterUri } from '../../router/meta/views.js';
 
@@ -48,9 +49,22 @@ const REMEMBERED_TOPIC_NAMES = 1_000;
 const REMEMBERED_TOPIC_LENGTH = 256;
 let topicNameCacheClears = 0;
 
-/** The topic-name table now (process-wide): its entries, and how often it was emptied because full. Metrics read it. */
-export function topicNameCache(): { entries: number; clears: number } {
-  return { entries: urisByTopicName.size, clears: topicNameCacheClears };
+const meteredRegistries = new WeakSet<MetricsRegistry>();
+
+/**
+ * Shows the topic-name table (process-wide) in `metrics`, read at scrape time; once per registry,
+ * whatever the number of MQTT transports. Called by the MQTT door, so that a node without one
+ * does not load it for its metrics.
+ */
+export function meterTopicNames(metrics: MetricsRegistry): void {
+  if (meteredRegistries.has(metrics)) return;
+  meteredRegistries.add(metrics);
+  const entries = metrics.gauge('junction_mqtt_topic_names_cached', 'MQTT topic names remembered with their WAMP URIs, all MQTT transports of the process');
+  const clears = metrics.counter('junction_mqtt_topic_name_cache_clears_total', 'Times the MQTT topic-name table was emptied because it was full');
+  metrics.collect(() => {
+    entries.set(urisByTopicName.size);
+    clears.setTotal(topicNameCacheClears);
+  });
 }
 
 /** The topic name of a PUBLISH (no wildcards) as a WAMP URI. */
