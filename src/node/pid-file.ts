@@ -20,11 +20,17 @@ export class PidFileHeld extends Error {
 
 /** The process id in a pid file, or undefined when there is none or it holds no number. */
 export async function readPidFile(path: string): Promise<number | undefined> {
+  const named = await readPidEntry(path);
+  return named === 'absent' ? undefined : named;
+}
+
+/** The id a pid file names (undefined: none), or 'absent' when there is no file: one read tells both. */
+async function readPidEntry(path: string): Promise<number | undefined | 'absent'> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 'absent';
     throw error;
   }
   const pid = text.trimStart().startsWith('{') ? jsonPid(text) : Number(text.trim());
@@ -119,7 +125,10 @@ async function removeStale(path: string, stalePid: number | undefined): Promise<
   }
   try {
     // Nothing creates the file while the stale one is there, and only the lock's holder removes one.
-    if ((await readPidFile(path)) !== stalePid) return false;
+    // No file at all is no stale one: another start may be creating its own at this moment (a
+    // create takes no lock), and removing the path then would remove that start's file.
+    const named = await readPidEntry(path);
+    if (named === 'absent' || named !== stalePid) return false;
     await unlink(path).catch((error: NodeJS.ErrnoException) => {
       if (error.code !== 'ENOENT') throw error;
     });
